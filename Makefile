@@ -1,0 +1,66 @@
+# Epidemic data platform. `make elt` then `make test` is all a fresh clone needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export ELT_TARGET ?= duckdb
+export DUCKDB_PATH ?= $(CURDIR)/warehouse.duckdb
+export ELT_DATA_DIR ?= $(CURDIR)/data/sample
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export RUNTIME__DLTHUB_TELEMETRY := false
+
+DBT := $(BIN)/dbt
+DBT_ARGS := --project-dir dbt_project --profiles-dir . --target $(ELT_TARGET)
+
+.PHONY: help venv elt docs docs-serve lint format test test-fast bench lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create the virtualenv from pinned dependencies
+
+elt: $(STAMP) ## Load $(ELT_DATA_DIR) raw with dlt and build every model with dbt (DuckDB by default)
+	$(BIN)/python -m ingest.elt
+
+docs: $(STAMP) ## Build the dbt docs site (lineage) into dbt_project/target
+	$(DBT) docs generate $(DBT_ARGS)
+	@echo "Docs site: dbt_project/target/index.html (serve it with: make docs-serve)"
+
+docs-serve: docs ## Serve the docs site on http://localhost:8080
+	$(DBT) docs serve $(DBT_ARGS) --port 8080 --no-browser
+
+lint: $(STAMP) ## sqlfluff (dbt templater) on models, ruff on Python
+	$(BIN)/ruff check ingest tests bench scripts
+	$(BIN)/ruff format --check ingest tests bench scripts
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+
+format: $(STAMP) ## Apply ruff format and sqlfluff fix
+	$(BIN)/ruff format ingest tests bench scripts
+	$(BIN)/sqlfluff fix dbt_project/models
+
+test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB and Postgres, end-to-end on real data
+	$(BIN)/pytest
+
+bench: $(STAMP) ## Measure the ELT on the real files against a DuckDB floor; writes BENCHMARKS.md
+	$(BIN)/python -m bench.bench_elt
+
+lock: ## Re-resolve requirements.in into the pinned requirements.txt
+	rm -rf /tmp/epidemic-lock && $(PYTHON) -m venv /tmp/epidemic-lock
+	/tmp/epidemic-lock/bin/pip install --quiet -r requirements.in
+	(echo "# Pinned full dependency set (pip freeze of requirements.in on Python 3.11). Regenerate: make lock"; \
+	 /tmp/epidemic-lock/bin/pip freeze) > requirements.txt
+
+clean: ## Remove the warehouse, dbt artifacts and caches (keeps the virtualenv)
+	rm -rf warehouse.duckdb warehouse.duckdb.wal .warehouse-build dbt_project/target dbt_project/logs .pytest_cache

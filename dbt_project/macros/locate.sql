@@ -1,0 +1,89 @@
+{#- Attach resolved locations to rows that carry a publisher's `location_name`, and collapse them to
+    one row per resolved location and grain:
+    - countries are named by `dim_country`, whatever the publisher wrote (`US`, `USA` -> United States);
+    - sub-national rows (England, Scotland, ...) are summed into their country, unless the same
+      publisher also gives the country itself for that grain: then the national row wins, so nothing
+      is counted twice;
+    - non-countries (cruise ships), aggregates and unresolved names stay as their own location with a
+      NULL country code: never dropped, never forced into a country.
+    `grain` are the other key columns (e.g. epidemic, source, date); `measures` are summed. -#}
+{% macro locate_and_collapse(relation, grain, measures) -%}
+with rows_in as (
+    select * from {{ relation }}
+),
+
+resolved as (
+    select
+        rows_in.*,
+        names.country_iso3 as resolved_iso3,
+        coalesce(names.location_kind, 'unresolved') as resolved_kind
+    from rows_in
+    left join {{ ref('int_location_names_resolved') }} as names
+        on rows_in.location_name = names.location_name
+),
+
+national as (
+    select distinct
+        {% for column in grain %}{{ column }}, {% endfor %}resolved_iso3
+    from resolved
+    where resolved_kind = 'country'
+),
+
+kept as (
+    select resolved.*
+    from resolved
+    where
+        resolved.resolved_kind != 'subnational'
+        or not exists (
+            select 1
+            from national
+            where
+                national.resolved_iso3 = resolved.resolved_iso3
+                {%- for column in grain %}
+                and national.{{ column }} is not distinct from resolved.{{ column }}
+                {%- endfor %}
+        )
+),
+
+named as (
+    select
+        kept.*,
+        case
+            when kept.resolved_kind in ('country', 'subnational') then countries.country_name
+            else kept.location_name
+        end as resolved_name,
+        case
+            when kept.resolved_kind = 'subnational' then 'country'
+            else kept.resolved_kind
+        end as collapsed_kind
+    from kept
+    left join {{ ref('countries') }} as countries
+        on kept.resolved_iso3 = countries.country_iso3
+)
+
+select
+    {%- for column in grain %}
+    {{ column }},
+    {%- endfor %}
+    resolved_name as location_name,
+    max(resolved_iso3) as country_iso3,
+    collapsed_kind as location_kind,
+    {%- for measure in measures %}
+    sum({{ measure }}) as {{ measure }},
+    {%- endfor %}
+    {{ string_agg_distinct('location_name') }} as source_location_names,
+    min(_source_file) as _source_file,
+    min(_source_line) as _source_line,
+    max(_load_id) as _load_id
+from named
+group by
+    {%- for column in grain %}
+    {{ column }},
+    {%- endfor %}
+    resolved_name,
+    collapsed_kind
+{%- endmacro %}
+
+{% macro string_agg_distinct(column) -%}
+    string_agg(distinct {{ column }}, ' | ' order by {{ column }})
+{%- endmacro %}

@@ -1,0 +1,13 @@
+with continents as (
+    select * from {{ ref('continents') }}
+),
+
+final as (
+    select
+        cast(continent_code as text) as continent_code,
+        cast(continent_name as text) as continent_name,
+        cast(population as bigint) as population
+    from continents
+)
+
+select * from final

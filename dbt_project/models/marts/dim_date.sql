@@ -1,0 +1,42 @@
+{#- Every calendar day from the first to the last date any fact mentions. -#}
+with fact_dates as (
+    select reported_date from {{ ref('int_epidemic_daily_unioned') }}
+    union all
+    select reported_date from {{ ref('stg_owid__vaccinations') }}
+    union all
+    select reported_date from {{ ref('stg_owid__vaccinations_by_manufacturer') }}
+    union all
+    select reported_date from {{ ref('stg_jhu__day_wise') }}
+),
+
+bounds as (
+    select
+        min(reported_date) as first_date,
+        max(reported_date) as last_date
+    from fact_dates
+),
+
+days as (
+    select cast(series.day_start as date) as date_day
+    from bounds
+    cross join generate_series(
+        cast(bounds.first_date as timestamp), cast(bounds.last_date as timestamp), interval '1 day'
+    ) as series (day_start)
+),
+
+final as (
+    select
+        date_day as date,
+        cast(extract(year from date_day) as integer) as year,
+        cast(extract(quarter from date_day) as integer) as quarter,
+        cast(extract(month from date_day) as integer) as month,
+        cast(extract(day from date_day) as integer) as day_of_month,
+        cast(extract(isodow from date_day) as integer) as iso_day_of_week,
+        cast(extract(week from date_day) as integer) as iso_week,
+        cast(date_trunc('week', date_day) as date) as week_start,
+        cast(date_trunc('month', date_day) as date) as month_start,
+        extract(isodow from date_day) in (6, 7) as is_weekend
+    from days
+)
+
+select * from final

@@ -1,0 +1,57 @@
+with vaccinations as (
+    select * from {{ ref('stg_owid__vaccinations') }}
+    where _quarantine_reason is null
+),
+
+names as (
+    select * from {{ ref('int_location_names_resolved') }}
+),
+
+countries as (
+    select * from {{ ref('dim_country') }}
+),
+
+located as (
+    select
+        vaccinations.*,
+        names.country_iso3,
+        coalesce(names.location_kind, 'unresolved') as location_kind,
+        case
+            when names.location_kind = 'country' then countries.country_name
+            else vaccinations.location_name
+        end as resolved_name,
+        countries.population
+    from vaccinations
+    left join names on vaccinations.location_name = names.location_name
+    left join countries on names.country_iso3 = countries.country_iso3
+),
+
+final as (
+    select
+        cast({{ surrogate_key(['resolved_name', 'reported_date']) }} as text) as vaccination_id,
+        cast(resolved_name as text) as location_name,
+        cast(country_iso3 as text) as country_iso3,
+        cast(location_kind as text) as location_kind,
+        cast(reported_date as date) as date,
+        cast(doses_total as bigint) as doses_total,
+        cast(people_vaccinated as bigint) as people_vaccinated,
+        cast(people_fully_vaccinated as bigint) as people_fully_vaccinated,
+        cast(doses_daily_raw as bigint) as doses_daily_raw,
+        cast(doses_daily_smoothed as bigint) as doses_daily_smoothed,
+        cast(doses_per_hundred as float8) as doses_per_hundred,
+        cast(people_vaccinated_per_hundred as float8) as people_vaccinated_per_hundred,
+        cast(people_fully_vaccinated_per_hundred as float8) as people_fully_vaccinated_per_hundred,
+        cast(doses_daily_per_million as float8) as doses_daily_per_million,
+        cast(case when location_kind = 'country' then population end as bigint) as population,
+        cast(vaccines_list as text) as vaccines_list,
+        cast(iso_code_reported as text) as iso_code_reported,
+        cast(reporting_source_name as text) as reporting_source_name,
+        cast(reporting_source_url as text) as reporting_source_url,
+        cast(location_name as text) as source_location_name,
+        cast(_source_file as text) as _source_file,
+        cast(_source_line as bigint) as _source_line,
+        cast(_load_id as text) as _load_id
+    from located
+)
+
+select * from final

@@ -1,0 +1,50 @@
+"""Run dbt against a target, in a subprocess so that every database handle is closed when it returns."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ingest.warehouse import PROJECT_ROOT, Target
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+_FINGERPRINTED = (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests", SEEDS_DIR)
+
+
+def dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    found = str(beside_python) if beside_python.exists() else shutil.which("dbt")
+    if not found:
+        raise RuntimeError("dbt is not installed in this environment; run `make venv`")
+    return found
+
+
+def run_dbt(target: Target, *args: str) -> int:
+    """`dbt <args>` on the target; output streams to the terminal; returns the exit code."""
+    env = {**os.environ, **target.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_ROOT),
+        "--target", target.name,
+    ]
+    return subprocess.run(command, env=env, check=False).returncode
+
+
+def project_fingerprint() -> str:
+    """A hash of everything dbt builds from besides raw data: models, macros, tests, seeds, config."""
+    digest = hashlib.sha256()
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", PROJECT_ROOT / "profiles.yml"]
+    for folder in _FINGERPRINTED:
+        files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+    for path in files:
+        if path.exists():
+            digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,251 @@
+"""`make elt`: load every known file raw with dlt, then build the marts with dbt.
+
+    python -m ingest.elt [--data-dir DIR] [--full-refresh]
+
+Environment: ELT_DATA_DIR (default: the shipped sample, data/sample), ELT_TARGET, DUCKDB_PATH,
+DATABASE_URL / PG* (see ingest/warehouse.py).
+
+On DuckDB the run builds into a copy of the warehouse file and swaps it in atomically only when
+everything succeeded, so a failing run leaves the previous warehouse intact and readers never see a
+half-built one. Unchanged files are skipped, and when no file and no model changed the run is a no-op.
+
+Exit codes: 0 success, 2 some input files failed (the others were loaded and built), 1 the run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest import registry as reg
+from ingest.catalog import CATALOG, SourceFile
+from ingest.dbt_runner import project_fingerprint, run_dbt
+from ingest.discovery import Discovery, discover
+from ingest.reader import BadFileError, FileContent, read_bytes, read_table
+from ingest.report import FileOutcome, print_summary
+from ingest.runs import RunRecord, last_success_fingerprint, record_run
+from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
+
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
+QUARANTINE_RELATION = "marts.qa_quarantine"
+
+
+@dataclass
+class Plan:
+    """What this run will do to each known file."""
+
+    outcomes: dict[str, FileOutcome] = field(default_factory=dict)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    registry: dict[str, reg.RegistryEntry] = field(default_factory=dict)
+    registry_changed: bool = False
+    seconds_read: float = 0.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    return _now().strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refresh: bool) -> Plan:
+    """Hash every present file; parse the ones that changed; record failures in the registry."""
+    plan = Plan(registry=reg.read_registry(conn) if conn else {})
+    for spec in CATALOG:
+        entry = plan.registry.get(spec.file_name) or reg.RegistryEntry(
+            file_name=spec.file_name, table_name=spec.table, publisher=spec.publisher
+        )
+        outcome = FileOutcome(spec.file_name, spec.publisher, status="absent")
+        plan.outcomes[spec.file_name] = outcome
+        if spec.file_name in found.duplicates:
+            paths = ", ".join(str(p) for p in found.duplicates[spec.file_name])
+            outcome.status, outcome.error = "failed", f"{spec.file_name}: found more than once ({paths}); keep one"
+            continue
+        path = found.found.get(spec.file_name)
+        if path is None:
+            continue
+        started = time.perf_counter()
+        content = read_bytes(path, found.root)
+        outcome.source_file = content.source_file
+        counts = reg.raw_row_counts(conn, spec.table) if conn else {}
+        if not full_refresh and reg.is_loaded(entry, content.content_hash, counts):
+            outcome.status, outcome.rows = "unchanged", entry.loaded_rows
+        elif not full_refresh and entry.status == "failed" and entry.last_seen_hash == content.content_hash:
+            outcome.status, outcome.error = "failed", f"(unchanged since last attempt) {entry.error}"
+        else:
+            _parse_into_plan(plan, spec, entry, content, run_id, outcome)
+        outcome.seconds = time.perf_counter() - started
+        plan.seconds_read += outcome.seconds
+    return plan
+
+
+def _parse_into_plan(
+    plan: Plan,
+    spec: SourceFile,
+    entry: reg.RegistryEntry,
+    content: FileContent,
+    run_id: str,
+    outcome: FileOutcome,
+) -> None:
+    now = _now()
+    entry.source_file = content.source_file
+    entry.last_seen_hash = content.content_hash
+    entry.size_bytes = len(content.data)
+    entry.last_attempt_at = now
+    try:
+        table, header = read_table(content, spec, run_id)
+    except BadFileError as exc:
+        entry.status, entry.error, entry.error_line = "failed", exc.reason, exc.line
+        outcome.status, outcome.error = "failed", str(exc)
+    else:
+        plan.tables[spec.table] = table
+        entry.status, entry.error, entry.error_line = "loaded", None, None
+        entry.loaded_hash, entry.loaded_rows, entry.load_id = content.content_hash, table.num_rows, run_id
+        entry.first_loaded_at = entry.first_loaded_at or now
+        entry.last_loaded_at = now
+        entry.header = json.dumps(header, ensure_ascii=False)
+        outcome.status, outcome.rows = "loaded", table.num_rows
+    plan.registry[spec.file_name] = entry
+    plan.registry_changed = True
+
+
+def build_fingerprint(plan: Plan, target: Target) -> str:
+    digest = hashlib.sha256(project_fingerprint().encode())
+    digest.update(target.name.encode())
+    for name in sorted(plan.registry):
+        digest.update(f"{name}={plan.registry[name].loaded_hash}".encode())
+    return digest.hexdigest()
+
+
+@contextmanager
+def staged(target: Target) -> Iterator[Target]:
+    """Yield the target to build into. DuckDB: a copy beside the live file, swapped in on success."""
+    if target.name != "duckdb":
+        yield target
+        return
+    live = target.duckdb_path
+    assert live is not None
+    build_dir = live.parent / f".{live.stem}-build"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    # Same file name, so dbt-duckdb's catalog name (the file stem) is the same in both files.
+    build = build_dir / live.name
+    build.unlink(missing_ok=True)
+    Path(f"{build}.wal").unlink(missing_ok=True)
+    if live.exists():
+        if Path(f"{live}.wal").exists():
+            with connect(target) as conn:
+                conn.execute("checkpoint")
+        shutil.copyfile(live, build)
+    try:
+        yield target.at(build)
+    except BaseException:
+        print(f"The live warehouse is unchanged; the failed build is kept for inspection at {build}", flush=True)
+        raise
+    if Path(f"{build}.wal").exists():
+        with connect(target.at(build)) as conn:
+            conn.execute("checkpoint")
+    os.replace(build, live)
+    shutil.rmtree(build_dir, ignore_errors=True)
+
+
+def _read_quarantine_counts(conn: Connection) -> dict[str, int] | None:
+    schema, table = QUARANTINE_RELATION.split(".")
+    if not conn.table_exists(schema, table):
+        return None
+    rows = conn.fetch_all(f"select source_file, count(*) from {QUARANTINE_RELATION} group by 1")
+    return {name: int(count) for name, count in rows}
+
+
+def run(data_dir: Path, target: Target, full_refresh: bool = False) -> int:
+    started_at, started = _now(), time.perf_counter()
+    run_id = new_run_id()
+    print(f"ELT run {run_id}: {data_dir} -> {target.describe()}", flush=True)
+    found = discover(data_dir)
+    for path in found.unknown:
+        print(f"  ignored: {path} (not a known input file)", flush=True)
+
+    live_exists = target.name != "duckdb" or (target.duckdb_path is not None and target.duckdb_path.exists())
+    conn_ctx = connect(target, read_only=target.name == "duckdb") if live_exists else None
+    if conn_ctx is not None:
+        with conn_ctx as conn:
+            plan = plan_files(conn, found, run_id, full_refresh)
+            previous_fingerprint = last_success_fingerprint(conn)
+    else:
+        plan = plan_files(None, found, run_id, full_refresh)
+        previous_fingerprint = None
+    fingerprint = build_fingerprint(plan, target)
+
+    record = RunRecord(
+        run_id=run_id, target=target.name, data_dir=str(data_dir), started_at=started_at,
+        finished_at=started_at, status="failed", files_loaded=len(plan.tables),
+        files_unchanged=sum(o.status == "unchanged" for o in plan.outcomes.values()),
+        files_failed=sum(o.status == "failed" for o in plan.outcomes.values()),
+        rows_loaded=sum(t.num_rows for t in plan.tables.values()), rows_quarantined=None,
+        seconds_read=plan.seconds_read, seconds_load=0.0, seconds_dbt=0.0, seconds_total=0.0,
+        fingerprint=fingerprint, error=None,
+    )
+    no_op = not plan.registry_changed and fingerprint == previous_fingerprint
+    exit_code = 0
+    try:
+        if no_op:
+            record.status = "no_op"
+            print("Nothing changed since the last successful run: raw and marts are up to date.", flush=True)
+        else:
+            with staged(target) as work:
+                if plan.registry_changed:
+                    from ingest.pipeline import load_raw
+
+                    print(f"Loading {len(plan.tables)} changed file(s) into raw ...", flush=True)
+                    t0 = time.perf_counter()
+                    entries = [plan.registry[name] for name in sorted(plan.registry)]
+                    load_raw(work, plan.tables, reg.to_arrow(entries))
+                    record.seconds_load = time.perf_counter() - t0
+                print("Building models with dbt ...", flush=True)
+                t0 = time.perf_counter()
+                code = run_dbt(work, "build")
+                record.seconds_dbt = time.perf_counter() - t0
+                if code != 0:
+                    raise RuntimeError(f"dbt build failed (exit {code}); the previous marts are left as they were")
+            record.status = "partial" if record.files_failed else "success"
+    except Exception as exc:  # noqa: BLE001 - reported, recorded, and turned into the exit code
+        record.error = str(exc)
+        print(f"ELT run failed: {exc}", file=sys.stderr, flush=True)
+        exit_code = 1
+    record.finished_at = _now()
+    record.seconds_total = time.perf_counter() - started
+    with connect(target) as conn:
+        quarantined = _read_quarantine_counts(conn)
+        record.rows_quarantined = sum(quarantined.values()) if quarantined is not None else None
+        record_run(conn, record)
+    for outcome in plan.outcomes.values():
+        outcome.quarantined = (quarantined or {}).get(outcome.source_file or "", 0) if quarantined is not None else None
+    print_summary(list(plan.outcomes.values()), record)
+    if exit_code == 0 and record.files_failed:
+        exit_code = 2
+    return exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ELT_DATA_DIR") or DEFAULT_DATA_DIR))
+    parser.add_argument("--full-refresh", action="store_true", help="reload every file even when unchanged")
+    args = parser.parse_args(argv)
+    return run(args.data_dir.resolve(), Target.from_env(), full_refresh=args.full_refresh)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

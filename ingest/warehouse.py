@@ -1,0 +1,164 @@
+"""Where the ELT writes: the embedded DuckDB file (default) or a Postgres database.
+
+Settings come from the environment:
+- `ELT_TARGET`: `duckdb` (default) or `postgres`.
+- `DUCKDB_PATH`: the DuckDB file (default `warehouse.duckdb` at the project root).
+- `DATABASE_URL` (`postgresql://user:password@host:port/db`) or the usual `PGHOST`, `PGPORT`, `PGUSER`,
+  `PGPASSWORD`, `PGDATABASE` variables for Postgres.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RAW_SCHEMA = "raw"
+OPS_SCHEMA = "ops"
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | os._Environ[str] = os.environ) -> PostgresSettings:
+        url = env.get("DATABASE_URL")
+        if url:
+            parts = urlsplit(url)
+            if not parts.scheme.startswith("postgres"):
+                raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got scheme {parts.scheme!r}")
+            return cls(
+                host=parts.hostname or "localhost",
+                port=parts.port or 5432,
+                user=unquote(parts.username or "postgres"),
+                password=unquote(parts.password or ""),
+                database=parts.path.lstrip("/") or "postgres",
+            )
+        return cls(
+            host=env.get("PGHOST", "localhost"),
+            port=int(env.get("PGPORT", "5432")),
+            user=env.get("PGUSER", "postgres"),
+            password=env.get("PGPASSWORD", ""),
+            database=env.get("PGDATABASE", "postgres"),
+        )
+
+    @property
+    def url(self) -> str:
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        return f"postgresql://{auth}@{self.host}:{self.port}/{self.database}"
+
+    def as_pg_env(self) -> dict[str, str]:
+        """The PG* variables that profiles.yml reads."""
+        return {
+            "PGHOST": self.host,
+            "PGPORT": str(self.port),
+            "PGUSER": self.user,
+            "PGPASSWORD": self.password,
+            "PGDATABASE": self.database,
+        }
+
+
+@dataclass(frozen=True)
+class Target:
+    """One warehouse: a DuckDB file or a Postgres database."""
+
+    name: str
+    duckdb_path: Path | None = None
+    postgres: PostgresSettings | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | os._Environ[str] = os.environ) -> Target:
+        name = env.get("ELT_TARGET", "duckdb").strip().lower()
+        if name == "duckdb":
+            path = Path(env.get("DUCKDB_PATH") or PROJECT_ROOT / "warehouse.duckdb")
+            return cls(name="duckdb", duckdb_path=path.resolve())
+        if name == "postgres":
+            return cls(name="postgres", postgres=PostgresSettings.from_env(env))
+        raise ValueError(f"ELT_TARGET must be 'duckdb' or 'postgres', got {name!r}")
+
+    def at(self, duckdb_path: Path) -> Target:
+        """The same target writing to another DuckDB file (used to build beside the live one)."""
+        return Target(name=self.name, duckdb_path=duckdb_path)
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables that point profiles.yml at this target."""
+        if self.name == "duckdb":
+            return {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(self.duckdb_path)}
+        assert self.postgres is not None
+        return {"ELT_TARGET": "postgres", **self.postgres.as_pg_env()}
+
+    def dlt_destination(self) -> Any:
+        import dlt
+
+        if self.name == "duckdb":
+            return dlt.destinations.duckdb(str(self.duckdb_path))
+        assert self.postgres is not None
+        # dlt insists on a password in the credentials; servers with trust auth ignore it.
+        settings = self.postgres
+        if not settings.password:
+            settings = PostgresSettings(**{**settings.__dict__, "password": "unused"})
+        return dlt.destinations.postgres(settings.url)
+
+    def describe(self) -> str:
+        if self.name == "duckdb":
+            return f"duckdb file {self.duckdb_path}"
+        assert self.postgres is not None
+        p = self.postgres
+        return f"postgres {p.user}@{p.host}:{p.port}/{p.database}"
+
+
+class Connection:
+    """A thin DB-API wrapper with one parameter style (`?`) for DuckDB and Postgres."""
+
+    def __init__(self, target: Target, read_only: bool = False) -> None:
+        self.target = target
+        if target.name == "duckdb":
+            import duckdb
+
+            self._conn: Any = duckdb.connect(str(target.duckdb_path), read_only=read_only)
+        else:
+            import psycopg
+
+            assert target.postgres is not None
+            self._conn = psycopg.connect(target.postgres.url, autocommit=True)
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.target.name == "duckdb" else sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(self._sql(sql), list(params))
+
+    def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self._conn.execute(self._sql(sql), list(params))
+        return [tuple(row) for row in cursor.fetchall()]
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        rows = self.fetch_all(
+            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        )
+        return bool(rows)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+@contextmanager
+def connect(target: Target, read_only: bool = False) -> Iterator[Connection]:
+    conn = Connection(target, read_only=read_only)
+    try:
+        yield conn
+    finally:
+        conn.close()
