@@ -62,9 +62,13 @@
 {%- endmacro %}
 
 {#- "<label>: '<raw>' is not a <kind>" when the raw cell has text but parsed to NULL. -#}
+{#- Publishers write undefined ratios (x / 0) as inf or nan: those are NULL, not errors. -#}
 {% macro unparsed_reason(raw_column, parsed_expression, kind) -%}
     case
         when {{ clean_text(raw_column) }} is not null and ({{ parsed_expression }}) is null
+            {%- if kind == 'number' %}
+            and lower(trim({{ raw_column }})) not in ('inf', '-inf', '+inf', 'infinity', '-infinity', 'nan')
+            {%- endif %}
             then '{{ raw_column }}: ''' || {{ raw_column }} || ''' is not a {{ kind }}'
     end
 {%- endmacro %}

@@ -1,3 +1,4 @@
+{#- Names match the seeds exactly (after trimming): seeds list each spelling a publisher uses. -#}
 with names as (
     select distinct location_name
     from {{ ref('int_location_names_unioned') }}
@@ -33,9 +34,9 @@ resolved as (
             when countries.country_iso3 is not null then 'country_name'
         end as resolved_by
     from names
-    left join aliases on lower(names.location_name) = lower(aliases.location_name)
-    left join converted on lower(names.location_name) = lower(converted.location_name)
-    left join countries on lower(names.location_name) = lower(countries.country_name)
+    left join aliases on names.location_name = aliases.location_name
+    left join converted on names.location_name = converted.location_name
+    left join countries on names.location_name = countries.country_name
 )
 
 select * from resolved
