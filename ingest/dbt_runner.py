@@ -30,9 +30,12 @@ def run_dbt(target: Target, *args: str) -> int:
     command = [
         dbt_executable(),
         *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_ROOT),
-        "--target", target.name,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--target",
+        target.name,
     ]
     return subprocess.run(command, env=env, check=False).returncode
 

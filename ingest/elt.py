@@ -170,7 +170,8 @@ def _read_quarantine_counts(conn: Connection) -> dict[str, int] | None:
     return {name: int(count) for name, count in rows}
 
 
-def run(data_dir: Path, target: Target, full_refresh: bool = False) -> int:
+def run(data_dir: Path, target: Target, full_refresh: bool = False, build_models: bool = True) -> int:
+    """Run the ELT once; returns the exit code (0 success, 2 some files failed, 1 failure)."""
     started_at, started = _now(), time.perf_counter()
     run_id = new_run_id()
     print(f"ELT run {run_id}: {data_dir} -> {target.describe()}", flush=True)
@@ -190,15 +191,25 @@ def run(data_dir: Path, target: Target, full_refresh: bool = False) -> int:
     fingerprint = build_fingerprint(plan, target)
 
     record = RunRecord(
-        run_id=run_id, target=target.name, data_dir=str(data_dir), started_at=started_at,
-        finished_at=started_at, status="failed", files_loaded=len(plan.tables),
+        run_id=run_id,
+        target=target.name,
+        data_dir=str(data_dir),
+        started_at=started_at,
+        finished_at=started_at,
+        status="failed",
+        files_loaded=len(plan.tables),
         files_unchanged=sum(o.status == "unchanged" for o in plan.outcomes.values()),
         files_failed=sum(o.status == "failed" for o in plan.outcomes.values()),
-        rows_loaded=sum(t.num_rows for t in plan.tables.values()), rows_quarantined=None,
-        seconds_read=plan.seconds_read, seconds_load=0.0, seconds_dbt=0.0, seconds_total=0.0,
-        fingerprint=fingerprint, error=None,
+        rows_loaded=sum(t.num_rows for t in plan.tables.values()),
+        rows_quarantined=None,
+        seconds_read=plan.seconds_read,
+        seconds_load=0.0,
+        seconds_dbt=0.0,
+        seconds_total=0.0,
+        fingerprint=fingerprint,
+        error=None,
     )
-    no_op = not plan.registry_changed and fingerprint == previous_fingerprint
+    no_op = not plan.registry_changed and (fingerprint == previous_fingerprint or not build_models)
     exit_code = 0
     try:
         if no_op:
@@ -214,14 +225,18 @@ def run(data_dir: Path, target: Target, full_refresh: bool = False) -> int:
                     entries = [plan.registry[name] for name in sorted(plan.registry)]
                     load_raw(work, plan.tables, reg.to_arrow(entries))
                     record.seconds_load = time.perf_counter() - t0
-                print("Building models with dbt ...", flush=True)
-                t0 = time.perf_counter()
-                code = run_dbt(work, "build")
-                record.seconds_dbt = time.perf_counter() - t0
-                if code != 0:
-                    raise RuntimeError(f"dbt build failed (exit {code}); the previous marts are left as they were")
-            record.status = "partial" if record.files_failed else "success"
-    except Exception as exc:  # noqa: BLE001 - reported, recorded, and turned into the exit code
+                if build_models:
+                    print("Building models with dbt ...", flush=True)
+                    t0 = time.perf_counter()
+                    code = run_dbt(work, "build")
+                    record.seconds_dbt = time.perf_counter() - t0
+                    if code != 0:
+                        raise RuntimeError(f"dbt build failed (exit {code}); the previous marts are left as they were")
+            if not build_models:
+                record.status, record.fingerprint = "raw_only", None
+            else:
+                record.status = "partial" if record.files_failed else "success"
+    except Exception as exc:
         record.error = str(exc)
         print(f"ELT run failed: {exc}", file=sys.stderr, flush=True)
         exit_code = 1
@@ -243,8 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ELT_DATA_DIR") or DEFAULT_DATA_DIR))
     parser.add_argument("--full-refresh", action="store_true", help="reload every file even when unchanged")
+    parser.add_argument("--raw-only", action="store_true", help="load raw files but do not run dbt")
     args = parser.parse_args(argv)
-    return run(args.data_dir.resolve(), Target.from_env(), full_refresh=args.full_refresh)
+    target = Target.from_env()
+    return run(args.data_dir.resolve(), target, full_refresh=args.full_refresh, build_models=not args.raw_only)
 
 
 if __name__ == "__main__":

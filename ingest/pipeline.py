@@ -21,10 +21,7 @@ def raw_resources(tables: dict[str, pa.Table], registry: pa.Table) -> list:
     """One dlt resource per changed file (replacing that file's table) plus the whole registry."""
     import dlt
 
-    resources = [
-        dlt.resource(table, name=name, write_disposition="replace")
-        for name, table in tables.items()
-    ]
+    resources = [dlt.resource(table, name=name, write_disposition="replace") for name, table in tables.items()]
     resources.append(dlt.resource(registry, name=REGISTRY_TABLE, write_disposition="replace"))
     return resources
 

@@ -72,11 +72,7 @@ def raw_row_counts(conn: Connection, table: str) -> dict[str, int]:
 
 def is_loaded(entry: RegistryEntry | None, content_hash: str, counts: dict[str, int]) -> bool:
     """True when raw already holds exactly this file's content and nothing else."""
-    return (
-        entry is not None
-        and entry.loaded_hash == content_hash
-        and counts == {content_hash: entry.loaded_rows}
-    )
+    return entry is not None and entry.loaded_hash == content_hash and counts == {content_hash: entry.loaded_rows}
 
 
 def to_arrow(entries: list[RegistryEntry]) -> pa.Table:

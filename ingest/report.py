@@ -35,16 +35,15 @@ def _cell(value: object) -> str:
 
 def format_summary(outcomes: list[FileOutcome], record: RunRecord) -> str:
     header = ("publisher", "file", "status", "rows", "quarantined", "seconds")
-    rows = [
-        (o.publisher, o.source_file or o.file_name, o.status, o.rows, o.quarantined, o.seconds)
-        for o in outcomes
-    ]
+    rows = [(o.publisher, o.source_file or o.file_name, o.status, o.rows, o.quarantined, o.seconds) for o in outcomes]
     cells = [header] + [tuple(_cell(v) for v in row) for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     numeric = {3, 4, 5}
 
     def line(r: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        return "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
 
     out = [line(cells[0]), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in cells[1:]]

@@ -123,9 +123,7 @@ EXPECTED_ISO3: dict[str, str] = {
     "West Bank and Gaza": "PSE",
 }
 
-ALIAS_KINDS: frozenset[str] = frozenset(
-    {"country", "subnational", "aggregate", "non_country"}
-)
+ALIAS_KINDS: frozenset[str] = frozenset({"country", "subnational", "aggregate", "non_country"})
 KINDS_WITH_ISO3: frozenset[str] = frozenset({"country", "subnational"})
 
 # coco's Americas are split by UN subregion; every other coco continent maps one to one.
@@ -137,9 +135,7 @@ COCO_CONTINENT_CODES: dict[str, str] = {
     "Antarctica": "AN",
 }
 SOUTH_AMERICA_UN_REGIONS: frozenset[str] = frozenset({"South America"})
-NORTH_AMERICA_UN_REGIONS: frozenset[str] = frozenset(
-    {"Caribbean", "Central America", "Northern America"}
-)
+NORTH_AMERICA_UN_REGIONS: frozenset[str] = frozenset({"Caribbean", "Central America", "Northern America"})
 
 PLACEHOLDER_NAME = "Not defined"
 
@@ -156,9 +152,7 @@ class Sources:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--data-dir",
         action="append",
@@ -183,11 +177,7 @@ def resolve_sources(data_dirs: Iterable[Path]) -> Sources:
             existing.append(data_dir)
         else:
             log.warning("data dir %s does not exist; skipped", data_dir)
-    reference_dirs = [
-        d / "reference"
-        for d in existing
-        if (d / "reference" / "countries.json").is_file()
-    ]
+    reference_dirs = [d / "reference" for d in existing if (d / "reference" / "countries.json").is_file()]
     if not reference_dirs:
         raise SystemExit("no --data-dir contains reference/countries.json")
     return Sources(data_dirs=tuple(existing), reference_dir=reference_dirs[0])
@@ -236,30 +226,20 @@ def load_aliases(seeds_dir: Path, known_iso3: set[str]) -> pd.DataFrame:
         if row.location_name != row.location_name.strip():
             problems.append(f"{row.location_name!r}: store the trimmed name")
         if row.location_kind not in ALIAS_KINDS:
-            problems.append(
-                f"{row.location_name!r}: unknown location_kind {row.location_kind!r}"
-            )
+            problems.append(f"{row.location_name!r}: unknown location_kind {row.location_kind!r}")
         needs_iso3 = row.location_kind in KINDS_WITH_ISO3
         if needs_iso3 and row.country_iso3 not in known_iso3:
-            problems.append(
-                f"{row.location_name!r}: {row.location_kind} needs a known country_iso3"
-            )
+            problems.append(f"{row.location_name!r}: {row.location_kind} needs a known country_iso3")
         if not needs_iso3 and row.country_iso3:
-            problems.append(
-                f"{row.location_name!r}: {row.location_kind} must have an empty country_iso3"
-            )
+            problems.append(f"{row.location_name!r}: {row.location_kind} must have an empty country_iso3")
         if not row.note.strip():
             problems.append(f"{row.location_name!r}: note is empty")
     if problems:
-        raise SystemExit(
-            "country_aliases.csv is inconsistent:\n  " + "\n  ".join(problems)
-        )
+        raise SystemExit("country_aliases.csv is inconsistent:\n  " + "\n  ".join(problems))
     return aliases
 
 
-def resolve_with_coco(
-    converter: coco.CountryConverter, names: list[str], known_iso3: set[str]
-) -> dict[str, str]:
+def resolve_with_coco(converter: coco.CountryConverter, names: list[str], known_iso3: set[str]) -> dict[str, str]:
     """Return name -> ISO3 for the names country_converter resolves to exactly one known code."""
     results = converter.convert(names, to="ISO3", not_found=None)
     if isinstance(results, str):
@@ -284,17 +264,13 @@ def check_vaccination_iso_codes(sources: Sources, placed: dict[str, str]) -> lis
     """Cross-check our ISO3 for each OWID name against its own iso_code column (OWID_* codes skipped)."""
     problems: list[str] = []
     for path, frame in iter_files(sources, VACCINATION_FILE):
-        pairs = frame.assign(country=frame["country"].str.strip())[
-            ["country", "iso_code"]
-        ].drop_duplicates()
+        pairs = frame.assign(country=frame["country"].str.strip())[["country", "iso_code"]].drop_duplicates()
         for name, iso_code in pairs.itertuples(index=False):
             if iso_code.startswith("OWID_") or not iso_code:
                 continue
             ours = placed.get(name)
             if ours != iso_code:
-                problems.append(
-                    f"{path}: {name!r} has iso_code {iso_code} but is placed as {ours}"
-                )
+                problems.append(f"{path}: {name!r} has iso_code {iso_code} but is placed as {ours}")
     return problems
 
 
@@ -303,24 +279,14 @@ def build_country_names(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Split the file names into country_names rows (coco-resolved, not aliased) and unplaced names."""
     aliased = set(aliases["location_name"])
-    rows = [
-        (name, resolved[name])
-        for name in sorted(names)
-        if name not in aliased and name in resolved
-    ]
-    unplaced = [
-        name for name in sorted(names) if name not in aliased and name not in resolved
-    ]
+    rows = [(name, resolved[name]) for name in sorted(names) if name not in aliased and name in resolved]
+    unplaced = [name for name in sorted(names) if name not in aliased and name not in resolved]
     return pd.DataFrame(rows, columns=["location_name", "country_iso3"]), unplaced
 
 
-def country_lookup(
-    country_names: pd.DataFrame, aliases: pd.DataFrame
-) -> dict[str, str]:
+def country_lookup(country_names: pd.DataFrame, aliases: pd.DataFrame) -> dict[str, str]:
     """Names that stand for a whole country (not a part of one), for attributing regions and populations."""
-    lookup = dict(
-        zip(country_names["location_name"], country_names["country_iso3"], strict=True)
-    )
+    lookup = dict(zip(country_names["location_name"], country_names["country_iso3"], strict=True))
     whole = aliases[aliases["location_kind"] == "country"]
     lookup.update(zip(whole["location_name"], whole["country_iso3"], strict=True))
     return lookup
@@ -336,19 +302,13 @@ def collect_who_regions(sources: Sources, lookup: dict[str, str]) -> dict[str, s
     regions: dict[str, str] = {}
     for relative in WHO_REGION_FILES:
         for path, frame in iter_files(sources, relative):
-            for name, label in (
-                frame[["Country/Region", "WHO Region"]]
-                .drop_duplicates()
-                .itertuples(index=False)
-            ):
+            for name, label in frame[["Country/Region", "WHO Region"]].drop_duplicates().itertuples(index=False):
                 iso3 = lookup.get(name.strip())
                 region = normalise_who_region(label)
                 if iso3 is None or not region:
                     continue
                 if region not in WHO_REGIONS:
-                    raise SystemExit(
-                        f"{path}: unknown WHO region {label!r} for {name!r}"
-                    )
+                    raise SystemExit(f"{path}: unknown WHO region {label!r} for {name!r}")
                 if iso3 not in regions:
                     regions[iso3] = region
                 elif regions[iso3] != region:
@@ -380,9 +340,7 @@ def collect_populations(sources: Sources, lookup: dict[str, str]) -> dict[str, i
             populations.setdefault(str(country["iso3"]), population)
     for relative, name_column, population_column in POPULATION_FILES:
         for _path, frame in iter_files(sources, relative):
-            for name, value in frame[[name_column, population_column]].itertuples(
-                index=False
-            ):
+            for name, value in frame[[name_column, population_column]].itertuples(index=False):
                 iso3 = lookup.get(name.strip())
                 population = parse_population(value)
                 if iso3 is not None and population is not None:
@@ -393,21 +351,13 @@ def collect_populations(sources: Sources, lookup: dict[str, str]) -> dict[str, i
 def build_continents(sources: Sources) -> tuple[pd.DataFrame, dict[int, str]]:
     """Continents from the prototype JSON, and its 1-based position id -> continent code."""
     continents = read_reference(sources, "continents")
-    id_to_code = {
-        position: str(c["code"]) for position, c in enumerate(continents, start=1)
-    }
+    id_to_code = {position: str(c["code"]) for position, c in enumerate(continents, start=1)}
     rows = [
-        (c["code"], c["name"], parse_population(c["population"]))
-        for c in continents
-        if c["name"] != PLACEHOLDER_NAME
+        (c["code"], c["name"], parse_population(c["population"])) for c in continents if c["name"] != PLACEHOLDER_NAME
     ]
-    frame = pd.DataFrame(
-        rows, columns=["continent_code", "continent_name", "population"]
-    )
+    frame = pd.DataFrame(rows, columns=["continent_code", "continent_name", "population"])
     frame["population"] = frame["population"].astype("Int64")
-    return frame, {
-        k: v for k, v in id_to_code.items() if v in set(frame["continent_code"])
-    }
+    return frame, {k: v for k, v in id_to_code.items() if v in set(frame["continent_code"])}
 
 
 def coco_continent_code(continent: str, un_region: str) -> str:
@@ -418,9 +368,7 @@ def coco_continent_code(continent: str, un_region: str) -> str:
         return "SA"
     if continent == "America" and un_region in NORTH_AMERICA_UN_REGIONS:
         return "NA"
-    raise SystemExit(
-        f"cannot map coco continent {continent!r} / UN region {un_region!r}"
-    )
+    raise SystemExit(f"cannot map coco continent {continent!r} / UN region {un_region!r}")
 
 
 def build_countries(
@@ -446,22 +394,15 @@ def build_countries(
             "country_iso2": iso2,
             "country_name": data["name_short"].tolist(),
             "continent_code": [
-                reference_continent.get(code)
-                or coco_continent_code(continent, un_region)
-                for code, continent, un_region in zip(
-                    iso3, data["continent"], data["UNregion"], strict=True
-                )
+                reference_continent.get(code) or coco_continent_code(continent, un_region)
+                for code, continent, un_region in zip(iso3, data["continent"], data["UNregion"], strict=True)
             ],
             "who_region": [who_regions.get(code) for code in iso3],
-            "population": pd.array(
-                [populations.get(code) for code in iso3], dtype="Int64"
-            ),
+            "population": pd.array([populations.get(code) for code in iso3], dtype="Int64"),
         }
     )
     if "XKX" not in set(frame["country_iso3"]):
-        raise SystemExit(
-            "country_converter no longer lists Kosovo (XKX); add it explicitly"
-        )
+        raise SystemExit("country_converter no longer lists Kosovo (XKX); add it explicitly")
     return frame
 
 
@@ -474,9 +415,7 @@ def write_seed(frame: pd.DataFrame, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Build the seeds; return 1 when a name cannot be placed or a cross-check fails."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    logging.getLogger("country_converter").setLevel(
-        logging.ERROR
-    )  # it warns on every unresolved name
+    logging.getLogger("country_converter").setLevel(logging.ERROR)  # it warns on every unresolved name
     args = parse_args(argv)
     sources = resolve_sources(args.data_dir)
     converter = coco.CountryConverter()
@@ -484,20 +423,13 @@ def main(argv: list[str] | None = None) -> int:
 
     names = collect_location_names(sources)
     aliases = load_aliases(args.seeds_dir, known_iso3)
-    resolved = resolve_with_coco(
-        converter, sorted(set(names) - set(aliases["location_name"])), known_iso3
-    )
+    resolved = resolve_with_coco(converter, sorted(set(names) - set(aliases["location_name"])), known_iso3)
     country_names, unplaced = build_country_names(names, resolved, aliases)
 
-    placed = dict(
-        zip(country_names["location_name"], country_names["country_iso3"], strict=True)
-    )
+    placed = dict(zip(country_names["location_name"], country_names["country_iso3"], strict=True))
     placed.update(zip(aliases["location_name"], aliases["country_iso3"], strict=True))
     problems = check_expected(resolved) + check_vaccination_iso_codes(sources, placed)
-    problems += [
-        f"{name!r} (in {', '.join(sorted(names[name]))}) could not be placed"
-        for name in unplaced
-    ]
+    problems += [f"{name!r} (in {', '.join(sorted(names[name]))}) could not be placed" for name in unplaced]
 
     lookup = country_lookup(country_names, aliases)
     continents, continent_ids = build_continents(sources)

@@ -199,16 +199,12 @@ def jhu_days() -> list[dt.date]:
 def build_jhu() -> dict[tuple[str, str], Series]:
     """Series per (province, country)."""
     rng = rng_for("jhu")
-    return {
-        (loc.province, loc.country): simulate(loc, rng, JHU_DAYS) for loc in LOCATIONS
-    }
+    return {(loc.province, loc.country): simulate(loc, rng, JHU_DAYS) for loc in LOCATIONS}
 
 
 def clean_complete_rows(series: dict[tuple[str, str], Series]) -> list[Row]:
     """One row per location per day, ordered by date then country (then publisher order)."""
-    ordered = sorted(
-        LOCATIONS, key=lambda loc: loc.country
-    )  # stable: keeps province order
+    ordered = sorted(LOCATIONS, key=lambda loc: loc.country)  # stable: keeps province order
     rows: list[Row] = []
     for i, day in enumerate(jhu_days()):
         for loc in ordered:
@@ -237,10 +233,7 @@ def group_by_country(
     grouped: dict[str, list[tuple[int, int, int]]] = {}
     for (_, country), values in series.items():
         acc = grouped.setdefault(country, [(0, 0, 0)] * JHU_DAYS)
-        grouped[country] = [
-            (a[0] + b[0], a[1] + b[1], a[2] + b[2])
-            for a, b in zip(acc, values, strict=True)
-        ]
+        grouped[country] = [(a[0] + b[0], a[1] + b[1], a[2] + b[2]) for a, b in zip(acc, values, strict=True)]
     return grouped
 
 
@@ -459,9 +452,7 @@ def wm_summary_rows(series: dict[str, Series]) -> list[Row]:
                 str(round(conf / wm.population * 1_000_000)),
                 fnum(None if deaths is None else per_million(deaths, wm.population)),
                 fnum(wm.tests),
-                fnum(
-                    None if wm.tests is None else per_million(wm.tests, wm.population)
-                ),
+                fnum(None if wm.tests is None else per_million(wm.tests, wm.population)),
                 str(wm.population),
             ]
         )
@@ -500,9 +491,7 @@ def wm_snapshot_rows(series: dict[str, Series]) -> list[Row]:
                     str(round(conf / wm.population * 1_000_000)),
                     "" if deaths is None else f"{per_million(deaths, wm.population):g}",
                     inum(wm.tests),
-                    ""
-                    if wm.tests is None
-                    else str(round(wm.tests / wm.population * 1e6)),
+                    "" if wm.tests is None else str(round(wm.tests / wm.population * 1e6)),
                     wm.who,
                 ],
             )
@@ -595,9 +584,7 @@ def simulate_doses(country: VaxCountry, rng: random.Random) -> Doses:
     pf = round(country.second_base * rng.uniform(1, 3))
     for k in range(VAX_DAYS - country.start):
         if k:
-            pv += int(
-                country.first_base * country.first_growth**k * rng.uniform(0.7, 1.3)
-            )
+            pv += int(country.first_base * country.first_growth**k * rng.uniform(0.7, 1.3))
             pf += int(country.second_base * rng.uniform(0.7, 1.3))
         first.append(pv)
         second.append(pf)
@@ -681,9 +668,7 @@ def build_vaccinations() -> tuple[list[Row], dict[str, dict[dt.date, int]]]:
     for country in sorted((*VAX_COUNTRIES, UK_ROW), key=lambda c: c.name):
         country_rows = vax_rows_for(country, doses[country.name])
         rows.extend(country_rows)
-        totals[country.name] = {
-            dt.date.fromisoformat(r[2]): int(float(r[3])) for r in country_rows if r[3]
-        }
+        totals[country.name] = {dt.date.fromisoformat(r[2]): int(float(r[3])) for r in country_rows if r[3]}
     return rows, totals
 
 
@@ -710,10 +695,7 @@ def manufacturer_rows(totals: dict[str, dict[dt.date, int]]) -> list[Row]:
             day = dt.date(2021, 1, day_of_month)
             total = totals[location][day]
             frac = n / (len(days) - 1)
-            split = {
-                name: round(total * (lo + (hi - lo) * frac))
-                for name, (lo, hi) in shares.items()
-            }
+            split = {name: round(total * (lo + (hi - lo) * frac)) for name, (lo, hi) in shares.items()}
             split["Pfizer/BioNTech"] = total - sum(split.values())
             for vaccine in sorted(split):
                 value = split[vaccine]
@@ -809,9 +791,7 @@ def mpox_daily() -> dict[str, list[int]]:
 
 
 def mpox_wide_rows(daily: dict[str, list[int]]) -> list[Row]:
-    return [
-        [c.name, *map(str, daily[c.name])] for c in MPOX_COUNTRIES if c.first_col >= 0
-    ]
+    return [[c.name, *map(str, daily[c.name])] for c in MPOX_COUNTRIES if c.first_col >= 0]
 
 
 def mpox_worldwide_rows(daily: dict[str, list[int]]) -> list[Row]:

@@ -1,10 +1,18 @@
-{#- The latest-per-country files of every publisher, clean rows only, in one shape. -#}
-with jhu_latest as (
+{#- The latest-per-country files of every publisher, clean rows only, in one shape. A snapshot is
+    dated by the last day of the same publisher's daily series; worldometer_data.csv has no date
+    (its figures are not tied to the daily file). -#}
+with as_of as (
+    select
+        (select max(reported_date) from {{ ref('stg_jhu__full_grouped') }}) as jhu_date,
+        (select max(reported_date) from {{ ref('stg_worldometer__daily') }}) as worldometer_date,
+        (select max(reported_date) from {{ ref('int_mpox_daily_cases_unpivoted') }}) as mpox_date
+),
+
+jhu_latest as (
     select
         'covid19' as epidemic_code,
         'jhu' as source_code,
         location_name,
-        (select max(reported_date) from {{ ref('stg_jhu__full_grouped') }}) as as_of_date,
         cases_cumulative as cases_total,
         deaths_cumulative as deaths_total,
         recovered_cumulative as recovered_total,
@@ -26,7 +34,6 @@ worldometer_snapshot as (
         'covid19' as epidemic_code,
         'worldometer' as source_code,
         location_name,
-        cast(null as date) as as_of_date,
         cases_total,
         deaths_total,
         recovered_total,
@@ -48,7 +55,6 @@ worldometer_summary as (
         'covid19' as epidemic_code,
         'worldometer_summary' as source_code,
         location_name,
-        (select max(reported_date) from {{ ref('stg_worldometer__daily') }}) as as_of_date,
         cases_total,
         deaths_total,
         recovered_total,
@@ -70,7 +76,6 @@ mpox_worldwide as (
         'mpox' as epidemic_code,
         'mpox' as source_code,
         location_name,
-        (select max(reported_date) from {{ ref('int_mpox_daily_cases_unpivoted') }}) as as_of_date,
         cases_confirmed_total as cases_total,
         cast(null as bigint) as deaths_total,
         cast(null as bigint) as recovered_total,
@@ -95,6 +100,18 @@ unioned as (
     select * from worldometer_summary
     union all
     select * from mpox_worldwide
+),
+
+dated as (
+    select
+        unioned.*,
+        case
+            when unioned.source_code = 'jhu' then as_of.jhu_date
+            when unioned.source_code = 'worldometer_summary' then as_of.worldometer_date
+            when unioned.source_code = 'mpox' then as_of.mpox_date
+        end as as_of_date
+    from unioned
+    cross join as_of
 )
 
-select * from unioned
+select * from dated

@@ -14,18 +14,18 @@
 
 with occurrences as (
     {%- for model in located_models %}
-    select
-        location_name,
-        '{{ model }}' as staging_model,
-        _source_file,
-        count(*) as row_count
-    from {{ ref(model) }}
-    where location_name is not null
-    group by location_name, _source_file
-    {%- if not loop.last %}
+        select
+            location_name,
+            '{{ model }}' as staging_model,
+            _source_file,
+            count(*) as row_count
+        from {{ ref(model) }}
+        where location_name is not null
+        group by location_name, _source_file
+        {%- if not loop.last %}
 
-    union all
-    {%- endif %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

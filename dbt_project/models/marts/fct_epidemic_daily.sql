@@ -1,4 +1,7 @@
 {%- set series_key = ['epidemic_code', 'source_code', 'location_name'] -%}
+{%- set daily_key = [
+    'averaged.epidemic_code', 'averaged.source_code', 'averaged.location_name', 'averaged.reported_date',
+] -%}
 
 with located as (
     select * from {{ ref('int_epidemic_daily_located') }}
@@ -8,33 +11,35 @@ countries as (
     select * from {{ ref('dim_country') }}
 ),
 
-{#- Fill what a publisher leaves out: `new` from the day-over-day change of `cumulative`
-    (worldometer leaves first days empty), `cumulative` as the running sum of `new` (mpox only
-    publishes new cases). Publisher values always win over derived ones. -#}
 completed as (
+    {#- Fill what a publisher leaves out: `new` from the day-over-day change of `cumulative`
+        (worldometer leaves first days empty), `cumulative` as the running sum of `new` (mpox only
+        publishes new cases). Publisher values always win over derived ones. -#}
     select
         located.*,
         coalesce(
-            cases_new,
-            cases_cumulative - lag(cases_cumulative) over series
+            located.cases_new,
+            located.cases_cumulative - lag(located.cases_cumulative) over series
         ) as cases_new_filled,
         coalesce(
-            deaths_new,
-            deaths_cumulative - lag(deaths_cumulative) over series
+            located.deaths_new,
+            located.deaths_cumulative - lag(located.deaths_cumulative) over series
         ) as deaths_new_filled,
         coalesce(
-            recovered_new,
-            recovered_cumulative - lag(recovered_cumulative) over series
+            located.recovered_new,
+            located.recovered_cumulative - lag(located.recovered_cumulative) over series
         ) as recovered_new_filled,
         coalesce(
-            cases_cumulative,
-            sum(cases_new) over (series rows between unbounded preceding and current row)
+            located.cases_cumulative,
+            sum(located.cases_new) over (series rows between unbounded preceding and current row)
         ) as cases_cumulative_filled,
         coalesce(
-            deaths_cumulative,
-            sum(deaths_new) over (series rows between unbounded preceding and current row)
+            located.deaths_cumulative,
+            sum(located.deaths_new) over (series rows between unbounded preceding and current row)
         ) as deaths_cumulative_filled,
-        min(reported_date) over (partition by epidemic_code, source_code, location_name) as series_start
+        min(located.reported_date)
+            over (partition by located.epidemic_code, located.source_code, located.location_name)
+            as series_start
     from located
     window series as (partition by epidemic_code, source_code, location_name order by reported_date)
 ),
@@ -49,7 +54,7 @@ averaged as (
 
 final as (
     select
-        cast({{ surrogate_key(['averaged.epidemic_code', 'averaged.source_code', 'averaged.location_name', 'averaged.reported_date']) }} as text) as epidemic_daily_id,
+        cast({{ surrogate_key(daily_key) }} as text) as epidemic_daily_id,
         cast(averaged.epidemic_code as text) as epidemic_code,
         cast(averaged.source_code as text) as source_code,
         cast(averaged.location_name as text) as location_name,

@@ -6,16 +6,16 @@ with registry as (
 
 raw_counts as (
     {%- for model, raw_table in staging_models().items() %}
-    select
-        '{{ raw_table }}' as raw_table,
-        (select count(*) from {{ source(model.split('__')[0][4:], raw_table) }}) as raw_rows,
-        count(*) filter (where _quarantine_reason is null) as clean_rows,
-        count(*) filter (where _quarantine_reason is not null) as quarantined_rows
-    from {{ ref(model) }}
-    {%- if not loop.last %}
+        select
+            '{{ raw_table }}' as raw_table,
+            (select count(*) from {{ source(model.split('__')[0][4:], raw_table) }}) as raw_rows,
+            count(*) filter (where _quarantine_reason is null) as clean_rows,
+            count(*) filter (where _quarantine_reason is not null) as quarantined_rows
+        from {{ ref(model) }}
+        {%- if not loop.last %}
 
-    union all
-    {%- endif %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

@@ -5,11 +5,13 @@ with daily as (
 ),
 
 jhu as (
-    select * from daily where source_code = 'jhu'
+    select * from daily
+    where source_code = 'jhu'
 ),
 
 worldometer as (
-    select * from daily where source_code = 'worldometer'
+    select * from daily
+    where source_code = 'worldometer'
 ),
 
 final as (

@@ -1,19 +1,19 @@
 {#- Every row (or, for the wide mpox file, every cell) that could not be used, with the reason. -#}
 with row_level as (
     {%- for model, raw_table in staging_models().items() %}
-    select
-        '{{ raw_table }}' as raw_table,
-        'row' as quarantine_level,
-        _quarantine_reason as reason,
-        _source_file,
-        _source_line,
-        _load_id
-    from {{ ref(model) }}
-    where _quarantine_reason is not null
-    {%- if not loop.last %}
+        select
+            '{{ raw_table }}' as raw_table,
+            'row' as quarantine_level,
+            _quarantine_reason as reason,
+            _source_file,
+            _source_line,
+            _load_id
+        from {{ ref(model) }}
+        where _quarantine_reason is not null
+        {%- if not loop.last %}
 
-    union all
-    {%- endif %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

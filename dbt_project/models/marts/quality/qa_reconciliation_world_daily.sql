@@ -48,7 +48,9 @@ final as (
             as is_reconciled
     from published
     full outer join from_mart on published.reported_date = from_mart.reported_date
-    left join from_provinces on coalesce(published.reported_date, from_mart.reported_date) = from_provinces.reported_date
+    left join
+        from_provinces
+        on coalesce(published.reported_date, from_mart.reported_date) = from_provinces.reported_date
 )
 
 select * from final

@@ -18,7 +18,8 @@ with source as (
 renamed as (
     select
         {{ parsed_columns(columns) }},
-        {{ quarantine_reason_for(columns, keys=['location_name', 'province_name', 'reported_date']) }} as _quarantine_reason,
+        {{ quarantine_reason_for(columns, keys=['location_name', 'province_name', 'reported_date']) }}
+            as _quarantine_reason,
         _source_file,
         _source_line,
         _load_id

@@ -12,7 +12,7 @@ renamed as (
     select
         {{ parsed_columns(columns) }},
         {%- for date_column in date_columns %}
-        {{ date_column }},
+            {{ date_column }},
         {%- endfor %}
         {{ quarantine_reason_for(columns, keys=['location_name']) }} as _quarantine_reason,
         _source_file,

@@ -12,7 +12,8 @@ with source as (
 renamed as (
     select
         {{ parsed_columns(columns) }},
-        {{ quarantine_reason_for(columns, keys=['location_name', 'reported_date', 'vaccine_name']) }} as _quarantine_reason,
+        {{ quarantine_reason_for(columns, keys=['location_name', 'reported_date', 'vaccine_name']) }}
+            as _quarantine_reason,
         _source_file,
         _source_line,
         _load_id
