@@ -35,8 +35,8 @@ elt: $(STAMP) ## Load $(ELT_DATA_DIR) raw with dlt and build every model with db
 	$(BIN)/python -m ingest.elt
 
 docs: $(STAMP) ## Build the dbt docs site (lineage) into dbt_project/target
-	$(DBT) docs generate $(DBT_ARGS)
-	@echo "Docs site: dbt_project/target/index.html (serve it with: make docs-serve)"
+	$(DBT) docs generate --static $(DBT_ARGS)
+	@echo "Docs site: dbt_project/target/static_index.html (one file, opens from disk) or: make docs-serve"
 
 docs-serve: docs ## Serve the docs site on http://localhost:8080
 	$(DBT) docs serve $(DBT_ARGS) --port 8080 --no-browser
