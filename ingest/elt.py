@@ -35,7 +35,7 @@ from ingest.catalog import CATALOG, SourceFile
 from ingest.dbt_runner import project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
 from ingest.reader import BadFileError, FileContent, read_bytes, read_table
-from ingest.report import FileOutcome, print_summary
+from ingest.report import FileOutcome, print_progress, print_summary
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
 from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
 
@@ -74,6 +74,7 @@ def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refr
         if spec.file_name in found.duplicates:
             paths = ", ".join(str(p) for p in found.duplicates[spec.file_name])
             outcome.status, outcome.error = "failed", f"{spec.file_name}: found more than once ({paths}); keep one"
+            print_progress(outcome)
             continue
         path = found.found.get(spec.file_name)
         if path is None:
@@ -90,6 +91,7 @@ def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refr
             _parse_into_plan(plan, spec, entry, content, run_id, outcome)
         outcome.seconds = time.perf_counter() - started
         plan.seconds_read += outcome.seconds
+        print_progress(outcome)
     return plan
 
 

@@ -23,6 +23,19 @@ class FileOutcome:
     error: str | None = None
 
 
+def print_progress(outcome: FileOutcome) -> None:
+    """One line per file as it is read, so a long run shows where it is."""
+    what = {
+        "loaded": f"read {_cell(outcome.rows)} rows, to load",
+        "unchanged": "unchanged, skipped",
+        "failed": f"FAILED: {outcome.error}",
+    }.get(outcome.status, outcome.status)
+    print(
+        f"  {outcome.publisher:<11} {outcome.source_file or outcome.file_name}: {what} ({outcome.seconds:.2f} s)",
+        flush=True,
+    )
+
+
 def _cell(value: object) -> str:
     if value is None:
         return "-"
