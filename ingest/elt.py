@@ -5,8 +5,8 @@
 Environment: ELT_DATA_DIR (default: the shipped sample, data/sample), ELT_TARGET, DUCKDB_PATH,
 DATABASE_URL / PG* (see ingest/warehouse.py).
 
-On DuckDB the run builds into a copy of the warehouse file and swaps it in atomically only when
-everything succeeded, so a failing run leaves the previous warehouse intact and readers never see a
+The run builds beside the live warehouse and swaps the result in only when everything succeeded
+(ingest/atomic.py), so a failing run leaves the previous marts intact and readers never see a
 half-built one. Unchanged files are skipped, and when no file and no model changed the run is a no-op.
 
 Exit codes: 0 success, 2 some input files failed (the others were loaded and built), 1 the run failed.
@@ -18,12 +18,9 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest import registry as reg
+from ingest.atomic import staged
 from ingest.catalog import CATALOG, SourceFile
 from ingest.dbt_runner import project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
@@ -131,37 +129,6 @@ def build_fingerprint(plan: Plan, target: Target) -> str:
     for name in sorted(plan.registry):
         digest.update(f"{name}={plan.registry[name].loaded_hash}".encode())
     return digest.hexdigest()
-
-
-@contextmanager
-def staged(target: Target) -> Iterator[Target]:
-    """Yield the target to build into. DuckDB: a copy beside the live file, swapped in on success."""
-    if target.name != "duckdb":
-        yield target
-        return
-    live = target.duckdb_path
-    assert live is not None
-    build_dir = live.parent / f".{live.stem}-build"
-    build_dir.mkdir(parents=True, exist_ok=True)
-    # Same file name, so dbt-duckdb's catalog name (the file stem) is the same in both files.
-    build = build_dir / live.name
-    build.unlink(missing_ok=True)
-    Path(f"{build}.wal").unlink(missing_ok=True)
-    if live.exists():
-        if Path(f"{live}.wal").exists():
-            with connect(target) as conn:
-                conn.execute("checkpoint")
-        shutil.copyfile(live, build)
-    try:
-        yield target.at(build)
-    except BaseException:
-        print(f"The live warehouse is unchanged; the failed build is kept for inspection at {build}", flush=True)
-        raise
-    if Path(f"{build}.wal").exists():
-        with connect(target.at(build)) as conn:
-            conn.execute("checkpoint")
-    os.replace(build, live)
-    shutil.rmtree(build_dir, ignore_errors=True)
 
 
 def _read_quarantine_counts(conn: Connection) -> dict[str, int] | None:

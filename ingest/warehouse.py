@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -77,6 +77,7 @@ class Target:
     name: str
     duckdb_path: Path | None = None
     postgres: PostgresSettings | None = None
+    schema_suffix: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | os._Environ[str] = os.environ) -> Target:
@@ -90,14 +91,19 @@ class Target:
 
     def at(self, duckdb_path: Path) -> Target:
         """The same target writing to another DuckDB file (used to build beside the live one)."""
-        return Target(name=self.name, duckdb_path=duckdb_path)
+        return replace(self, duckdb_path=duckdb_path)
+
+    def with_schema_suffix(self, suffix: str) -> Target:
+        """The same target with dbt building its schemas under `<schema><suffix>`."""
+        return replace(self, schema_suffix=suffix)
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment variables that point profiles.yml at this target."""
+        """Environment variables that point profiles.yml (and generate_schema_name) at this target."""
+        suffix = {"ELT_SCHEMA_SUFFIX": self.schema_suffix}
         if self.name == "duckdb":
-            return {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(self.duckdb_path)}
+            return {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(self.duckdb_path), **suffix}
         assert self.postgres is not None
-        return {"ELT_TARGET": "postgres", **self.postgres.as_pg_env()}
+        return {"ELT_TARGET": "postgres", **self.postgres.as_pg_env(), **suffix}
 
     def dlt_destination(self) -> Any:
         import dlt
@@ -134,14 +140,17 @@ class Connection:
             assert target.postgres is not None
             self._conn = psycopg.connect(target.postgres.url, autocommit=True)
 
-    def _sql(self, sql: str) -> str:
-        return sql if self.target.name == "duckdb" else sql.replace("?", "%s")
+    def _run(self, sql: str, params: Sequence[Any]) -> Any:
+        if self.target.name == "duckdb":
+            return self._conn.execute(sql, list(params))
+        # psycopg reads % as a placeholder only when parameters are passed.
+        return self._conn.execute(sql.replace("?", "%s"), list(params)) if params else self._conn.execute(sql)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._conn.execute(self._sql(sql), list(params))
+        self._run(sql, params)
 
     def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self._conn.execute(self._sql(sql), list(params))
+        cursor = self._run(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
 
     def table_exists(self, schema: str, table: str) -> bool:

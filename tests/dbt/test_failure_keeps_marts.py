@@ -1,42 +1,59 @@
-"""A failing dbt build leaves the previous DuckDB warehouse untouched; the next run recovers."""
+"""A failing dbt build leaves the previous marts untouched, on DuckDB and on Postgres; the next run recovers."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ingest import elt
+from ingest.dbt_runner import run_dbt
 from ingest.warehouse import Target
 from tests.conftest import duckdb_target
 from tests.support.warehouse import rows, scalar
 
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+FACT = "marts.fct_vaccinations_by_manufacturer"
 
 
-def test_failed_build_keeps_previous_warehouse(
-    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _half_build_then_fail(work: Target, *_args: str) -> int:
+    """Really build part of the project into the work target, then fail like a broken model would."""
+    assert run_dbt(work, "build", "--select", "staging") == 0
+    return 1
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def fresh_target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+    if request.param == "duckdb":
+        return duckdb_target(tmp_path / "warehouse.duckdb")
+    return request.getfixturevalue("postgres_target")
+
+
+def test_failed_build_keeps_previous_marts(
+    sample_copy: Path, fresh_target: Target, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    target: Target = duckdb_target(tmp_path / "warehouse.duckdb")
-    assert elt.run(sample_copy, target) == 0
-    marts_before = scalar(target, "select count(*) from marts.fct_vaccinations_by_manufacturer")
-    live_before = _digest(target.duckdb_path)
+    assert elt.run(sample_copy, fresh_target) == 0
+    before = scalar(fresh_target, f"select count(*) from {FACT}")
 
     path = sample_copy / "covid19" / "country_vaccinations_by_manufacturer.csv"
     path.write_text(path.read_text() + "France,2021/1/29,Moderna,12345\n")
-    monkeypatch.setattr(elt, "run_dbt", lambda *_args: 1)  # dbt failing for any reason
-    assert elt.run(sample_copy, target) == 1
-    failed_run = rows(target, "select status, error from ops.elt_runs order by finished_at desc limit 1")[0]
-    assert failed_run[0] == "failed" and "dbt build failed" in failed_run[1]
-    assert scalar(target, "select count(*) from marts.fct_vaccinations_by_manufacturer") == marts_before
-    assert scalar(target, "select count(*) from raw.country_vaccinations_by_manufacturer") == marts_before, (
-        "raw is swapped together with the marts: the failed run's raw load is not visible either"
-    )
-    assert live_before != _digest(target.duckdb_path)  # only the run log row was added
+    failing: Callable[..., int] = _half_build_then_fail
+    monkeypatch.setattr(elt, "run_dbt", failing)
+    assert elt.run(sample_copy, fresh_target) == 1
+    status, error = rows(fresh_target, "select status, error from ops.elt_runs order by finished_at desc limit 1")[0]
+    assert status == "failed" and "dbt build failed" in error
+    assert scalar(fresh_target, f"select count(*) from {FACT}") == before, "live marts untouched"
+    raw_rows = scalar(fresh_target, "select count(*) from raw.country_vaccinations_by_manufacturer")
+    # DuckDB swaps raw with the marts; Postgres loads raw in place and swaps only the modelled schemas.
+    assert raw_rows == (before if fresh_target.name == "duckdb" else before + 1)
 
     monkeypatch.undo()
-    assert elt.run(sample_copy, target) == 0
-    assert scalar(target, "select count(*) from marts.fct_vaccinations_by_manufacturer") == marts_before + 1
+    assert elt.run(sample_copy, fresh_target) == 0, "the next run recovers"
+    assert scalar(fresh_target, f"select count(*) from {FACT}") == before + 1
+    if fresh_target.name == "postgres":
+        leftovers = rows(
+            fresh_target,
+            "select schema_name from information_schema.schemata where schema_name like '%\\_\\_build' "
+            "or schema_name like '%\\_\\_old'",
+        )
+        assert leftovers == []

@@ -1,0 +1,96 @@
+"""Build beside the live warehouse and swap the result in only when the whole run succeeded.
+
+- DuckDB: the run works on a copy of the warehouse file (same file name in a build folder, so
+  dbt-duckdb's catalog name is unchanged) and `os.replace` swaps it in: readers see the old file or the
+  new one, never a half-built one, and raw is swapped together with the marts.
+- Postgres: dlt loads raw in place (a changed file replaces its table), and dbt builds the modelled
+  schemas under a `__build` suffix; one transaction then renames them over the live ones. Views keep
+  pointing at the right tables because Postgres binds them by identity, not by name. If dbt fails the
+  live schemas are untouched; the next run rebuilds from the raw that is already loaded.
+In both cases a failed build is left in place for inspection until the next run starts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ingest.warehouse import Target, connect
+
+MODELLED_SCHEMAS = ("reference", "staging", "intermediate", "marts")
+BUILD_SUFFIX = "__build"
+OLD_SUFFIX = "__old"
+
+
+@contextmanager
+def staged(target: Target) -> Iterator[Target]:
+    """Yield the target to build into; on normal exit, make it the live warehouse."""
+    if target.name == "duckdb":
+        with _staged_duckdb(target) as work:
+            yield work
+    else:
+        with _staged_postgres(target) as work:
+            yield work
+
+
+@contextmanager
+def _staged_duckdb(target: Target) -> Iterator[Target]:
+    live = target.duckdb_path
+    assert live is not None
+    build_dir = live.parent / f".{live.stem}-build"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    build = build_dir / live.name
+    build.unlink(missing_ok=True)
+    Path(f"{build}.wal").unlink(missing_ok=True)
+    if live.exists():
+        if Path(f"{live}.wal").exists():
+            with connect(target) as conn:
+                conn.execute("checkpoint")
+        shutil.copyfile(live, build)
+    try:
+        yield target.at(build)
+    except BaseException:
+        print(f"The live warehouse is unchanged; the failed build is kept for inspection at {build}", flush=True)
+        raise
+    if Path(f"{build}.wal").exists():
+        with connect(target.at(build)) as conn:
+            conn.execute("checkpoint")
+    os.replace(build, live)
+    shutil.rmtree(build_dir, ignore_errors=True)
+
+
+@contextmanager
+def _staged_postgres(target: Target) -> Iterator[Target]:
+    with connect(target) as conn:
+        for schema in MODELLED_SCHEMAS:
+            conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
+    try:
+        yield target.with_schema_suffix(BUILD_SUFFIX)
+    except BaseException:
+        print(
+            f"The live schemas are unchanged; the failed build is kept for inspection in "
+            f"{', '.join(s + BUILD_SUFFIX for s in MODELLED_SCHEMAS)}",
+            flush=True,
+        )
+        raise
+    swap_postgres_schemas(target)
+
+
+def swap_postgres_schemas(target: Target) -> None:
+    """Rename every `<schema>__build` over `<schema>` in one transaction, then drop the old ones."""
+    import psycopg
+
+    assert target.postgres is not None
+    with psycopg.connect(target.postgres.url) as conn, conn.transaction():
+        existing = {row[0] for row in conn.execute("select schema_name from information_schema.schemata")}
+        for schema in MODELLED_SCHEMAS:
+            if f"{schema}{BUILD_SUFFIX}" not in existing:
+                continue
+            conn.execute(f'drop schema if exists "{schema}{OLD_SUFFIX}" cascade')
+            if schema in existing:
+                conn.execute(f'alter schema "{schema}" rename to "{schema}{OLD_SUFFIX}"')
+            conn.execute(f'alter schema "{schema}{BUILD_SUFFIX}" rename to "{schema}"')
+            conn.execute(f'drop schema if exists "{schema}{OLD_SUFFIX}" cascade')
