@@ -1,29 +1,5 @@
-with vaccinations as (
-    select * from {{ ref('stg_owid__vaccinations') }}
-    where _quarantine_reason is null
-),
-
-names as (
-    select * from {{ ref('int_location_names_resolved') }}
-),
-
-countries as (
-    select * from {{ ref('dim_country') }}
-),
-
-located as (
-    select
-        vaccinations.*,
-        names.country_iso3,
-        coalesce(names.location_kind, 'unresolved') as location_kind,
-        case
-            when names.location_kind = 'country' then countries.country_name
-            else vaccinations.location_name
-        end as resolved_name,
-        countries.population
-    from vaccinations
-    left join names on vaccinations.location_name = names.location_name
-    left join countries on names.country_iso3 = countries.country_iso3
+with located as (
+    {{ located_rows('stg_owid__vaccinations') }}
 ),
 
 final as (

@@ -1,28 +1,5 @@
-with doses as (
-    select * from {{ ref('stg_owid__vaccinations_by_manufacturer') }}
-    where _quarantine_reason is null
-),
-
-names as (
-    select * from {{ ref('int_location_names_resolved') }}
-),
-
-countries as (
-    select * from {{ ref('dim_country') }}
-),
-
-located as (
-    select
-        doses.*,
-        names.country_iso3,
-        coalesce(names.location_kind, 'unresolved') as location_kind,
-        case
-            when names.location_kind = 'country' then countries.country_name
-            else doses.location_name
-        end as resolved_name
-    from doses
-    left join names on doses.location_name = names.location_name
-    left join countries on names.country_iso3 = countries.country_iso3
+with located as (
+    {{ located_rows('stg_owid__vaccinations_by_manufacturer') }}
 ),
 
 final as (
