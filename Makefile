@@ -44,7 +44,7 @@ docs-serve: docs ## Serve the docs site on http://localhost:8080
 lint: $(STAMP) ## sqlfluff (dbt templater) on models, ruff on Python
 	$(BIN)/ruff check ingest tests bench scripts
 	$(BIN)/ruff format --check ingest tests bench scripts
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+	$(BIN)/sqlfluff lint dbt_project/models $(wildcard dbt_project/tests dbt_project/analyses)
 
 format: $(STAMP) ## Apply ruff format and sqlfluff fix
 	$(BIN)/ruff format ingest tests bench scripts
