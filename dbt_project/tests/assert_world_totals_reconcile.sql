@@ -1,0 +1,37 @@
+-- Guards world totals: JHU's day_wise.csv, the mart's JHU series and the province file agree every day.
+{# Returns each day that does not reconcile, plus one row when day_wise.csv is loaded but no day
+    was reconciled at all (an empty comparison must not pass silently). #}
+with reconciliation as (
+    select * from {{ ref('qa_reconciliation_world_daily') }}
+),
+
+day_wise_loaded as (
+    select count(*) as loaded_rows
+    from {{ ref('stg_jhu__day_wise') }}
+    where _quarantine_reason is null
+),
+
+unreconciled as (
+    select
+        cast(date as text) as failing_day,
+        'published ' || coalesce(cast(published_cases as text), '-') || ' / mart '
+        || coalesce(cast(mart_cases as text), '-') || ' / provinces '
+        || coalesce(cast(province_cases as text), '-') || ' cases' as detail
+    from reconciliation
+    where not is_reconciled
+),
+
+nothing_compared as (
+    select
+        cast(null as text) as failing_day,
+        'day_wise.csv has ' || cast(day_wise_loaded.loaded_rows as text)
+        || ' clean rows but qa_reconciliation_world_daily is empty' as detail
+    from day_wise_loaded
+    where
+        day_wise_loaded.loaded_rows > 0
+        and not exists (select 1 from reconciliation)
+)
+
+select * from unreconciled
+union all
+select * from nothing_compared
