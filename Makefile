@@ -17,7 +17,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir . --target $(ELT_TARGET)
 
-.PHONY: help venv elt docs docs-serve lint format test test-fast bench lock clean
+.PHONY: help venv elt docs docs-serve lint format test bench lock clean api createadmin api-models
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,21 @@ venv: $(STAMP) ## Create the virtualenv from pinned dependencies
 elt: $(STAMP) ## Load $(ELT_DATA_DIR) raw with dlt and build every model with dbt (DuckDB by default)
 	$(BIN)/python -m ingest.elt
 
+API_HOST ?= 127.0.0.1
+API_PORT ?= 8000
+API_WORKERS ?= 2
+ADMIN ?= admin
+
+api: $(STAMP) ## Serve the REST API on the warehouse `make elt` built (docs at /docs)
+	$(BIN)/uvicorn api.main:app --host $(API_HOST) --port $(API_PORT) --workers $(API_WORKERS) --no-access-log
+
+createadmin: $(STAMP) ## Create (or reset) the first ADMIN user: make createadmin ADMIN=name (asks for the password)
+	$(BIN)/python -m api.cli createadmin $(ADMIN)
+
+api-models: $(STAMP) ## Regenerate api/models/marts.py from the dbt contracts and descriptions
+	$(DBT) parse $(DBT_ARGS)
+	$(BIN)/python scripts/generate_api_models.py
+
 docs: $(STAMP) ## Build the dbt docs site (lineage) into dbt_project/target
 	$(DBT) docs generate --static $(DBT_ARGS)
 	@echo "Docs site: dbt_project/target/static_index.html (one file, opens from disk) or: make docs-serve"
@@ -42,12 +57,12 @@ docs-serve: docs ## Serve the docs site on http://localhost:8080
 	$(DBT) docs serve $(DBT_ARGS) --port 8080 --no-browser
 
 lint: $(STAMP) ## sqlfluff (dbt templater) on models, ruff on Python
-	$(BIN)/ruff check ingest tests bench scripts
-	$(BIN)/ruff format --check ingest tests bench scripts
+	$(BIN)/ruff check ingest api tests bench scripts
+	$(BIN)/ruff format --check ingest api tests bench scripts
 	$(BIN)/sqlfluff lint dbt_project/models $(wildcard dbt_project/tests dbt_project/analyses)
 
 format: $(STAMP) ## Apply ruff format and sqlfluff fix
-	$(BIN)/ruff format ingest tests bench scripts
+	$(BIN)/ruff format ingest api tests bench scripts
 	$(BIN)/sqlfluff fix dbt_project/models
 
 test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB and Postgres, end-to-end on real data

@@ -29,9 +29,9 @@ final as (
         cast({{ per_million('located.cases_total', 'countries.population') }} as float8) as cases_per_million,
         cast({{ per_million('located.deaths_total', 'countries.population') }} as float8) as deaths_per_million,
         cast(located.source_location_names as text) as source_location_names,
-        cast(located._source_file as text) as _source_file,
-        cast(located._source_line as bigint) as _source_line,
-        cast(located._load_id as text) as _load_id
+        cast(located._source_file as text) as source_file,
+        cast(located._source_line as bigint) as source_line,
+        cast(located._load_id as text) as load_id
     from located
     left join countries on located.country_iso3 = countries.country_iso3
 )

@@ -83,9 +83,9 @@ final as (
         (averaged.cases_new is null and averaged.cases_new_filled is not null)
         or (averaged.cases_cumulative is null and averaged.cases_cumulative_filled is not null) as is_derived,
         cast(averaged.source_location_names as text) as source_location_names,
-        cast(averaged._source_file as text) as _source_file,
-        cast(averaged._source_line as bigint) as _source_line,
-        cast(averaged._load_id as text) as _load_id
+        cast(averaged._source_file as text) as source_file,
+        cast(averaged._source_line as bigint) as source_line,
+        cast(averaged._load_id as text) as load_id
     from averaged
     left join countries on averaged.country_iso3 = countries.country_iso3
 )

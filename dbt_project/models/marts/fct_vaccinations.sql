@@ -24,9 +24,9 @@ final as (
         cast(reporting_source_name as text) as reporting_source_name,
         cast(reporting_source_url as text) as reporting_source_url,
         cast(location_name as text) as source_location_name,
-        cast(_source_file as text) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        cast(_load_id as text) as _load_id
+        cast(_source_file as text) as source_file,
+        cast(_source_line as bigint) as source_line,
+        cast(_load_id as text) as load_id
     from located
 )
 

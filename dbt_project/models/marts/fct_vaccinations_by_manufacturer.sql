@@ -13,9 +13,9 @@ final as (
         cast(vaccine_name as text) as vaccine_name,
         cast(doses_total as bigint) as doses_total,
         cast(location_name as text) as source_location_name,
-        cast(_source_file as text) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        cast(_load_id as text) as _load_id
+        cast(_source_file as text) as source_file,
+        cast(_source_line as bigint) as source_line,
+        cast(_load_id as text) as load_id
     from located
 )
 

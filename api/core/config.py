@@ -1,0 +1,66 @@
+"""API settings, all from the environment (or a .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"
+
+
+class Settings(BaseSettings):
+    """Read once at start-up. In production a real JWT secret is mandatory."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    api_env: Literal["dev", "test", "production"] = Field("dev", description="dev allows the built-in JWT secret")
+    elt_target: Literal["duckdb", "postgres"] = "duckdb"
+    duckdb_path: Path = PROJECT_ROOT / "warehouse.duckdb"
+    database_url: str | None = Field(None, description="Postgres warehouse URL when elt_target=postgres")
+    app_database_url: str | None = Field(
+        None, description="where users live; default: SQLite beside the DuckDB file, or the Postgres warehouse"
+    )
+    jwt_secret: str = DEV_SECRET
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_minutes: int = Field(60, ge=1, le=24 * 60)
+    default_page_size: int = Field(100, ge=1)
+    max_page_size: int = Field(10_000, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.api_env == "production" and (self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32):
+            raise ValueError("JWT_SECRET must be set to a random string of at least 32 characters in production")
+        return self
+
+    @property
+    def warehouse_url(self) -> str:
+        if self.elt_target == "duckdb":
+            return f"duckdb:///{self.duckdb_path}"
+        if not self.database_url:
+            raise ValueError("DATABASE_URL is required when ELT_TARGET=postgres")
+        return _sqlalchemy_postgres(self.database_url)
+
+    @property
+    def users_url(self) -> str:
+        if self.app_database_url:
+            return _sqlalchemy_postgres(self.app_database_url)
+        if self.elt_target == "duckdb":
+            return f"sqlite:///{self.duckdb_path.with_name('app_state.sqlite')}"
+        return self.warehouse_url
+
+
+def _sqlalchemy_postgres(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,65 @@
+"""FastAPI dependencies: settings, warehouse, current user and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.core.config import Settings, get_settings
+from api.core.errors import APIError
+from api.core.security import Role, decode_access_token
+from api.core.warehouse import Warehouse
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+@lru_cache
+def _warehouse(settings: Settings) -> Warehouse:
+    return Warehouse(settings)
+
+
+def get_warehouse(settings: Annotated[Settings, Depends(get_settings)]) -> Warehouse:
+    return _warehouse(settings)
+
+
+class CurrentUser:
+    def __init__(self, username: str, role: Role) -> None:
+        self.username = username
+        self.role = role
+
+
+def _unauthorized(message: str) -> APIError:
+    return APIError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_user(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> CurrentUser:
+    if not token:
+        raise _unauthorized("authentication required: send Authorization: Bearer <token> (POST /auth/token)")
+    try:
+        claims = decode_access_token(settings, token)
+        user = CurrentUser(claims["sub"], Role(claims["role"]))
+    except (jwt.InvalidTokenError, ValueError, KeyError):
+        raise _unauthorized("invalid or expired token") from None
+    request.state.user = user
+    return user
+
+
+def require(role: Role) -> Callable[[CurrentUser], CurrentUser]:
+    """A dependency that lets through users whose role is at least `role`."""
+
+    def check(user: Annotated[CurrentUser, Depends(current_user)]) -> CurrentUser:
+        if not user.role.at_least(role):
+            raise APIError(403, "forbidden", f"this needs role {role.value} or above; you are {user.role.value}")
+        return user
+
+    check.__name__ = f"require_{role.value.lower()}"
+    return check

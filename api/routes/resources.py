@@ -1,0 +1,114 @@
+"""List and read endpoints for every resource, with the query grammar of api/query/filters.py."""
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, create_model
+
+from api.core.config import Settings, get_settings
+from api.core.deps import CurrentUser, get_warehouse, require
+from api.core.errors import APIError, ErrorBody
+from api.core.security import Role
+from api.core.warehouse import Warehouse
+from api.query.csv_export import stream_csv
+from api.query.filters import parse_list_query, to_count, to_select
+from api.resources import RESOURCES, Resource
+
+GRAMMAR = (
+    "Filter with `column=op.value` (eq, neq, lt, lte, gt, gte, like, ilike with `*` wildcards, in.(a,b), "
+    "is.null, each negatable with `not.`), group with `or=(a.eq.1,b.gt.2)`, choose columns with "
+    "`select=a,b`, sort with `order=a.desc,b`, page with `limit` and `offset`, add `count=exact` for the total. "
+    "Send `Accept: text/csv` or `format=csv` to stream CSV (ANALYST and above)."
+)
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 503)}
+
+
+def _page_model(resource: Resource) -> type[BaseModel]:
+    return create_model(
+        f"{resource.model.__name__}Page",
+        data=(list[resource.model], ...),  # type: ignore[name-defined]
+        count=(int | None, None),
+        limit=(int | None, None),
+        offset=(int, 0),
+    )
+
+
+def _wants_csv(request: Request) -> bool:
+    return request.query_params.get("format") == "csv" or "text/csv" in request.headers.get("accept", "")
+
+
+def add_resource_routes(router: APIRouter, resource: Resource) -> None:
+    table: sa.Table = resource.table
+    reader = require(resource.read_role)
+    page_model = _page_model(resource)
+
+    def list_rows(
+        request: Request,
+        user: Annotated[CurrentUser, Depends(reader)],
+        warehouse: Annotated[Warehouse, Depends(get_warehouse)],
+        settings: Annotated[Settings, Depends(get_settings)],
+    ) -> Any:
+        items = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
+        if _wants_csv(request):
+            if not user.role.at_least(Role.ANALYST):
+                raise APIError(403, "forbidden", "CSV export needs role ANALYST or above")
+            query = parse_list_query(table, items, resource.key, None, None)
+            return StreamingResponse(
+                stream_csv(warehouse, to_select(table, query), [c.name for c in query.columns]),
+                media_type="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{resource.path.replace("/", "_")}.csv"'},
+            )
+        query = parse_list_query(table, items, resource.key, settings.default_page_size, settings.max_page_size)
+        with warehouse.connect() as connection:
+            rows = connection.execute(to_select(table, query)).mappings().all()
+            total = connection.execute(to_count(table, query)).scalar() if query.count else None
+        return {"data": [dict(row) for row in rows], "count": total, "limit": query.limit, "offset": query.offset}
+
+    router.add_api_route(
+        f"/{resource.path}",
+        list_rows,
+        methods=["GET"],
+        summary=f"List {resource.summary.lower()}",
+        description=f"{resource.model.__doc__}\n\n{GRAMMAR}",
+        response_model=page_model,
+        response_model_exclude_unset=True,
+        responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+        tags=[resource.tag],
+        operation_id=f"list_{resource.path.replace('/', '_').replace('-', '_')}",
+    )
+    if len(resource.key) == 1:
+        key = table.c[resource.key[0]]
+
+        def read_one(
+            key_value: str,
+            _user: Annotated[CurrentUser, Depends(reader)],
+            warehouse: Annotated[Warehouse, Depends(get_warehouse)],
+        ) -> Any:
+            from api.query.filters import convert
+
+            value = convert(key, key_value, key.name)
+            with warehouse.connect() as connection:
+                row = connection.execute(sa.select(table).where(key == value)).mappings().first()
+            if row is None:
+                raise APIError(404, "not_found", f"no {resource.path} with {key.name} = {key_value!r}")
+            return dict(row)
+
+        router.add_api_route(
+            f"/{resource.path}/{{key_value}}",
+            read_one,
+            methods=["GET"],
+            summary=f"Read one of {resource.summary.lower()} by {key.name}",
+            response_model=resource.model,
+            responses=ERRORS,
+            tags=[resource.tag],
+            operation_id=f"read_{resource.path.replace('/', '_').replace('-', '_')}",
+        )
+
+
+def build_router() -> APIRouter:
+    router = APIRouter()
+    for resource in RESOURCES:
+        add_resource_routes(router, resource)
+    return router

@@ -1,0 +1,56 @@
+"""An API over a warehouse built from the sample, with one user per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.core.config import Settings, get_settings
+from api.core.security import Role
+from api.core.users_db import create_user
+from ingest.elt import run
+from tests.conftest import SAMPLE_DIR, duckdb_target
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def api_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("api") / "warehouse.duckdb"
+    assert run(SAMPLE_DIR, duckdb_target(path)) == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def api_settings(api_warehouse: Path) -> Settings:
+    settings = Settings(api_env="test", elt_target="duckdb", duckdb_path=api_warehouse)
+    for role in Role:
+        create_user(settings, role.value.lower(), PASSWORD, role)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def client(api_settings: Settings) -> Iterator[TestClient]:
+    from api.main import create_app
+
+    app = create_app()
+    app.dependency_overrides[get_settings] = lambda: api_settings
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def tokens(client: TestClient) -> dict[Role, str]:
+    found = {}
+    for role in Role:
+        response = client.post("/auth/token", data={"username": role.value.lower(), "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        found[role] = response.json()["access_token"]
+    return found
+
+
+def auth(tokens: dict[Role, str], role: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[role]}"}
