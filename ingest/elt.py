@@ -28,7 +28,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest import registry as reg
-from ingest.atomic import staged
+from ingest.atomic import staged, writable
 from ingest.catalog import CATALOG, SourceFile
 from ingest.dbt_runner import project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
@@ -38,7 +38,6 @@ from ingest.runs import RunRecord, last_success_fingerprint, record_run
 from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
-QUARANTINE_RELATION = "marts.qa_quarantine"
 
 
 @dataclass
@@ -131,11 +130,11 @@ def build_fingerprint(plan: Plan, target: Target) -> str:
     return digest.hexdigest()
 
 
-def _read_quarantine_counts(conn: Connection) -> dict[str, int] | None:
-    schema, table = QUARANTINE_RELATION.split(".")
+def _read_quarantine_counts(conn: Connection, schema_suffix: str = "") -> dict[str, int] | None:
+    schema, table = "marts" + schema_suffix, "qa_quarantine"
     if not conn.table_exists(schema, table):
         return None
-    rows = conn.fetch_all(f"select source_file, count(*) from {QUARANTINE_RELATION} group by 1")
+    rows = conn.fetch_all(f"select source_file, count(*) from {schema}.{table} group by 1")
     return {name: int(count) for name, count in rows}
 
 
@@ -180,10 +179,13 @@ def run(data_dir: Path, target: Target, full_refresh: bool = False, build_models
     )
     no_op = not plan.registry_changed and (fingerprint == previous_fingerprint or not build_models)
     exit_code = 0
+    quarantined: dict[str, int] | None = None
     try:
         if no_op:
             record.status = "no_op"
             print("Nothing changed since the last successful run: raw and marts are up to date.", flush=True)
+            with writable(target) as work:
+                quarantined = _finish(work, record, started)
         else:
             with staged(target) as work:
                 if plan.registry_changed:
@@ -201,26 +203,34 @@ def run(data_dir: Path, target: Target, full_refresh: bool = False, build_models
                     record.seconds_dbt = time.perf_counter() - t0
                     if code != 0:
                         raise RuntimeError(f"dbt build failed (exit {code}); the previous marts are left as they were")
-            if not build_models:
-                record.status, record.fingerprint = "raw_only", None
-            else:
-                record.status = "partial" if record.files_failed else "success"
+                if not build_models:
+                    record.status, record.fingerprint = "raw_only", None
+                else:
+                    record.status = "partial" if record.files_failed else "success"
+                quarantined = _finish(work, record, started)
     except Exception as exc:
-        record.error = str(exc)
+        record.status, record.error = "failed", str(exc)
         print(f"ELT run failed: {exc}", file=sys.stderr, flush=True)
         exit_code = 1
-    record.finished_at = _now()
-    record.seconds_total = time.perf_counter() - started
-    with connect(target) as conn:
-        quarantined = _read_quarantine_counts(conn)
-        record.rows_quarantined = sum(quarantined.values()) if quarantined is not None else None
-        record_run(conn, record)
+        with writable(target) as work:
+            quarantined = _finish(work, record, started)
     for outcome in plan.outcomes.values():
         outcome.quarantined = (quarantined or {}).get(outcome.source_file or "", 0) if quarantined is not None else None
     print_summary(list(plan.outcomes.values()), record)
     if exit_code == 0 and record.files_failed:
         exit_code = 2
     return exit_code
+
+
+def _finish(work: Target, record: RunRecord, started: float) -> dict[str, int] | None:
+    """Count quarantined rows and log the run, in the warehouse about to become (or staying) live."""
+    record.finished_at = _now()
+    record.seconds_total = time.perf_counter() - started
+    with connect(work) as conn:
+        quarantined = _read_quarantine_counts(conn, work.schema_suffix)
+        record.rows_quarantined = sum(quarantined.values()) if quarantined is not None else None
+        record_run(conn, record)
+    return quarantined
 
 
 def main(argv: list[str] | None = None) -> int:

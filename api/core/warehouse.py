@@ -20,12 +20,37 @@ from api.core.config import Settings
 from api.core.errors import APIError
 
 
+class _Generation:
+    """One opened version of the DuckDB file and the requests currently using it."""
+
+    def __init__(self, path: str, identity: tuple[int, int]) -> None:
+        import duckdb
+        from duckdb_engine import ConnectionWrapper
+
+        self.identity = identity
+        self.active = 0
+        self.closing = False
+        self.connection = duckdb.connect(path, read_only=True)
+        # Each SQLAlchemy checkout is a cursor of the one read-only connection: cheap, and thread-safe.
+        self.engine = sa.create_engine(
+            "duckdb:///:memory:", creator=lambda: ConnectionWrapper(self.connection.cursor()), poolclass=NullPool
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.connection.close()
+
+
 class Warehouse:
+    """Read access to the marts for one API worker."""
+
+    DRAIN_SECONDS = 60.0
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._generation: _Generation | None = None
         self._engine: sa.Engine | None = None
-        self._identity: tuple[int, int] | None = None
 
     def _file_identity(self) -> tuple[int, int]:
         try:
@@ -36,40 +61,52 @@ class Warehouse:
             ) from None
         return stat.st_ino, stat.st_mtime_ns
 
-    def engine(self) -> sa.Engine:
-        if self.settings.elt_target != "duckdb":
+    def _postgres_engine(self) -> sa.Engine:
+        with self._changed:
             if self._engine is None:
-                with self._lock:
-                    if self._engine is None:
-                        self._engine = sa.create_engine(self.settings.warehouse_url, pool_pre_ping=True, pool_size=10)
+                self._engine = sa.create_engine(self.settings.warehouse_url, pool_pre_ping=True, pool_size=10)
             return self._engine
+
+    def _acquire_duckdb(self) -> _Generation:
+        """The generation for the file on disk now, opening it (after the old one drains) if it changed.
+
+        DuckDB caches open databases by path, so the replaced file must be closed before the new one
+        at the same path can be opened; requests still reading the old one finish first."""
         identity = self._file_identity()
-        if identity != self._identity:
-            with self._lock:
-                if identity != self._identity:
-                    old, self._engine = self._engine, self._duckdb_engine()
-                    self._identity = identity
-                    if old is not None:
-                        old.dispose()
-        assert self._engine is not None
-        return self._engine
+        with self._changed:
+            while True:
+                current = self._generation
+                if current is None:
+                    self._generation = current = _Generation(str(self.settings.duckdb_path), identity)
+                if current.identity == identity:
+                    current.active += 1
+                    return current
+                if current.closing:  # another request is already rotating: wait for it
+                    self._changed.wait(timeout=1.0)
+                    continue
+                current.closing = True
+                self._changed.wait_for(lambda old=current: old.active == 0, timeout=self.DRAIN_SECONDS)
+                current.close()
+                self._generation = None
+                self._changed.notify_all()
 
-    def _duckdb_engine(self) -> sa.Engine:
-        # One shared read-only DuckDB connection per engine; cursors are cheap and thread-safe to create.
-        import duckdb
-        from duckdb_engine import ConnectionWrapper
-
-        connection = duckdb.connect(str(self.settings.duckdb_path), read_only=True)
-        return sa.create_engine(
-            "duckdb:///:memory:",
-            creator=lambda: ConnectionWrapper(connection.cursor()),
-            poolclass=NullPool,
-        )
+    def _release(self, generation: _Generation) -> None:
+        with self._changed:
+            generation.active -= 1
+            self._changed.notify_all()
 
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:
-        with self.engine().connect() as connection:
-            yield connection
+        if self.settings.elt_target != "duckdb":
+            with self._postgres_engine().connect() as connection:
+                yield connection
+            return
+        generation = self._acquire_duckdb()
+        try:
+            with generation.engine.connect() as connection:
+                yield connection
+        finally:
+            self._release(generation)
 
     def scalar(self, statement: Any) -> Any:
         with self.connect() as connection:

@@ -1,0 +1,90 @@
+"""The API keeps serving while `make elt` rebuilds the DuckDB warehouse, and then serves the new data."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from api.core.config import Settings
+from api.core.security import Role
+from api.core.users_db import create_user
+from ingest.elt import run
+from ingest.warehouse import PROJECT_ROOT
+from tests.conftest import duckdb_target
+
+PASSWORD = "serving-while-building-password"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_elt_runs_while_api_serves(sample_copy: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    target = duckdb_target(warehouse)
+    assert run(sample_copy, target) == 0
+    settings = Settings(api_env="test", duckdb_path=warehouse)
+    create_user(settings, "reader", PASSWORD, Role.USER)
+    port = _free_port()
+    env = {**os.environ, "API_ENV": "test", "ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        token = httpx.post(f"{base}/auth/token", data={"username": "reader", "password": PASSWORD}).json()[
+            "access_token"
+        ]
+        headers = {"Authorization": f"Bearer {token}"}
+        query = {"select": "doses_total", "location_name": "eq.France", "date": "eq.2021-01-30"}
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def keep_reading() -> None:
+            with httpx.Client(base_url=base, headers=headers) as client:
+                while not stop.is_set():
+                    statuses.append(client.get("/vaccinations-by-manufacturer", params=query).status_code)
+
+        reader = threading.Thread(target=keep_reading)
+        reader.start()
+        path = sample_copy / "covid19" / "country_vaccinations_by_manufacturer.csv"
+        path.write_text(path.read_text() + "France,2021/1/30,Moderna,777\n")
+        try:
+            assert run(sample_copy, target) == 0, "the ELT must not be blocked by the API's readers"
+        finally:
+            stop.set()
+            reader.join()
+        assert statuses and set(statuses) == {200}, f"every request during the rebuild succeeded: {set(statuses)}"
+        after = httpx.get(f"{base}/vaccinations-by-manufacturer", params=query, headers=headers).json()["data"]
+        assert after == [{"doses_total": 777}], "the API serves the new warehouse once it is swapped in"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
