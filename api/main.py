@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from prometheus_fastapi_instrumentator import Instrumentator
 
-from api.core.config import get_settings
+from api.core.config import Settings, get_settings
 from api.core.errors import install_error_handlers
+from api.core.logging import install_request_logging
+from api.core.rate_limits import install_rate_limits
+from api.core.warehouse import Warehouse
 from api.routes import auth, health, resources
 
 DESCRIPTION = """
@@ -18,14 +22,25 @@ Errors always have the shape `{"code", "message", "details", "hint"}`.
 """
 
 
-def create_app() -> FastAPI:
-    get_settings()  # fail fast on bad settings (e.g. the default secret in production)
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application; `settings` defaults to the environment (invalid ones stop start-up)."""
+    settings = settings or get_settings()
     app = FastAPI(title="Epidemic data platform API", version="0.1.0", description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.warehouse = Warehouse(settings)
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(auth.router)
-    app.include_router(resources.build_router())
+    install_rate_limits(app, settings)
+    install_request_logging(app)
+    Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
+    for router in (health.router, auth.router, resources.build_router()):
+        _add_routes(app, router)
     return app
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Add a router's routes to the app itself: this FastAPI nests included routers, and slowapi's
+    middleware only finds (and so only limits) routes that sit directly on the app."""
+    app.router.routes.extend(router.routes)
 
 
 app = create_app()

@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     jwt_secret: str = DEV_SECRET
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_minutes: int = Field(60, ge=1, le=24 * 60)
+    rate_limit_enabled: bool = True
+    rate_limits: dict[str, str] = Field(
+        default_factory=lambda: {
+            "ANONYMOUS": "60/minute",
+            "GUEST": "120/minute",
+            "USER": "1200/minute",
+            "ANALYST": "3000/minute",
+            "MANAGER": "3000/minute",
+            "ADMIN": "6000/minute",
+        },
+        description='requests allowed per role and route (limits syntax), e.g. RATE_LIMITS=\'{"USER": "10/second"}\'',
+    )
     default_page_size: int = Field(100, ge=1)
     max_page_size: int = Field(10_000, ge=1)
 

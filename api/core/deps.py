@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.core.config import Settings, get_settings
+from api.core.config import Settings
 from api.core.errors import APIError
 from api.core.security import Role, decode_access_token
 from api.core.warehouse import Warehouse
@@ -18,13 +17,14 @@ from api.core.warehouse import Warehouse
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-@lru_cache
-def _warehouse(settings: Settings) -> Warehouse:
-    return Warehouse(settings)
+def app_settings(request: Request) -> Settings:
+    """The settings the app was created with (see api.main.create_app)."""
+    return request.app.state.settings
 
 
-def get_warehouse(settings: Annotated[Settings, Depends(get_settings)]) -> Warehouse:
-    return _warehouse(settings)
+def get_warehouse(request: Request) -> Warehouse:
+    """The worker's warehouse reader, created with the app (see api.main.create_app)."""
+    return request.app.state.warehouse
 
 
 class CurrentUser:
@@ -39,7 +39,7 @@ def _unauthorized(message: str) -> APIError:
 
 def current_user(
     request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(app_settings)],
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> CurrentUser:
     if not token:

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, create_model
 
-from api.core.config import Settings, get_settings
-from api.core.deps import CurrentUser, get_warehouse, require
+from api.core.config import Settings
+from api.core.deps import CurrentUser, app_settings, get_warehouse, require
 from api.core.errors import APIError, ErrorBody
 from api.core.security import Role
 from api.core.warehouse import Warehouse
@@ -48,7 +48,7 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
         request: Request,
         user: Annotated[CurrentUser, Depends(reader)],
         warehouse: Annotated[Warehouse, Depends(get_warehouse)],
-        settings: Annotated[Settings, Depends(get_settings)],
+        settings: Annotated[Settings, Depends(app_settings)],
     ) -> Any:
         items = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
         if _wants_csv(request):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.core.config import Settings, get_settings
+from api.core.config import Settings
 from api.core.security import Role
 from api.core.users_db import create_user
 from ingest.elt import run
@@ -26,7 +26,7 @@ def api_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def api_settings(api_warehouse: Path) -> Settings:
-    settings = Settings(api_env="test", elt_target="duckdb", duckdb_path=api_warehouse)
+    settings = Settings(api_env="test", elt_target="duckdb", duckdb_path=api_warehouse, rate_limit_enabled=False)
     for role in Role:
         create_user(settings, role.value.lower(), PASSWORD, role)
     return settings
@@ -36,9 +36,7 @@ def api_settings(api_warehouse: Path) -> Settings:
 def client(api_settings: Settings) -> Iterator[TestClient]:
     from api.main import create_app
 
-    app = create_app()
-    app.dependency_overrides[get_settings] = lambda: api_settings
-    with TestClient(app) as test_client:
+    with TestClient(create_app(api_settings)) as test_client:
         yield test_client
 
 

@@ -35,7 +35,13 @@ def test_elt_runs_while_api_serves(sample_copy: Path, tmp_path: Path) -> None:
     settings = Settings(api_env="test", duckdb_path=warehouse)
     create_user(settings, "reader", PASSWORD, Role.USER)
     port = _free_port()
-    env = {**os.environ, "API_ENV": "test", "ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}
+    env = {
+        **os.environ,
+        "API_ENV": "test",
+        "ELT_TARGET": "duckdb",
+        "DUCKDB_PATH": str(warehouse),
+        "RATE_LIMIT_ENABLED": "false",
+    }
     server = subprocess.Popen(
         [
             sys.executable,
