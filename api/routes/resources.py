@@ -22,6 +22,7 @@ GRAMMAR = (
     "`select=a,b`, sort with `order=a.desc,b`, page with `limit` and `offset`, add `count=exact` for the total. "
     "Send `Accept: text/csv` or `format=csv` to stream CSV (ANALYST and above)."
 )
+FILTER_PATTERN = r"^(not\.)?(eq|neq|lt|lte|gt|gte|like|ilike|in|is)\..*$"
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 503)}
 
 
@@ -33,6 +34,35 @@ def _page_model(resource: Resource) -> type[BaseModel]:
         limit=(int | None, None),
         offset=(int, 0),
     )
+
+
+def _query_parameters(resource: Resource) -> list[dict[str, Any]]:
+    """Document the grammar's parameters in OpenAPI (they are read from the raw query string)."""
+    reserved = [
+        ("select", "Columns to return, comma-separated, e.g. `date,cases_new`."),
+        ("order", "Sort keys, e.g. `date.desc,country_iso3.asc.nullslast`; the key is always appended."),
+        ("limit", "Rows per page (default 100, at most 10,000; no limit for CSV)."),
+        ("offset", "Rows to skip."),
+        ("count", "`exact` to return the total number of matching rows in `count`."),
+        ("format", "`csv` to stream CSV (same as `Accept: text/csv`)."),
+        ("or", "Conditions of which one must hold, e.g. `(cases_new.lt.0,deaths_new.lt.0)`."),
+        ("and", "Conditions that must all hold, e.g. `(date.gte.2020-03-01,date.lt.2020-04-01)`."),
+    ]
+    parameters = [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
+        for name, text in reserved
+    ]
+    for column in resource.table.columns:
+        parameters.append(
+            {
+                "name": column.name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "pattern": FILTER_PATTERN},
+                "description": f"Filter on {column.name}: `op.value`, e.g. `eq.x`, `in.(x,y)`, `is.null`, `not.eq.x`.",
+            }
+        )
+    return parameters
 
 
 def _wants_csv(request: Request) -> bool:
@@ -77,6 +107,7 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
         responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
         tags=[resource.tag],
         operation_id=f"list_{resource.path.replace('/', '_').replace('-', '_')}",
+        openapi_extra={"parameters": _query_parameters(resource)},
     )
     if len(resource.key) == 1:
         key = table.c[resource.key[0]]

@@ -12,7 +12,9 @@ from api.core.config import Settings
 from api.core.security import Role
 from api.core.users_db import create_user
 from ingest.elt import run
+from ingest.warehouse import PostgresSettings, Target
 from tests.conftest import SAMPLE_DIR, duckdb_target
+from tests.support import postgres
 
 PASSWORD = "correct horse battery staple"
 
@@ -25,8 +27,26 @@ def api_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def api_settings(api_warehouse: Path) -> Settings:
-    settings = Settings(api_env="test", elt_target="duckdb", duckdb_path=api_warehouse, rate_limit_enabled=False)
+def api_postgres(postgres_server: PostgresSettings) -> Iterator[PostgresSettings]:
+    database = postgres.create_database(postgres_server, prefix="api")
+    assert run(SAMPLE_DIR, Target(name="postgres", postgres=database)) == 0
+    yield database
+    postgres.drop_database(postgres_server, database.database)
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+def api_settings(request: pytest.FixtureRequest) -> Settings:
+    """The same API over the sample warehouse on DuckDB, then on Postgres."""
+    if request.param == "duckdb":
+        settings = Settings(
+            api_env="test",
+            elt_target="duckdb",
+            duckdb_path=request.getfixturevalue("api_warehouse"),
+            rate_limit_enabled=False,
+        )
+    else:
+        database: PostgresSettings = request.getfixturevalue("api_postgres")
+        settings = Settings(api_env="test", elt_target="postgres", database_url=database.url, rate_limit_enabled=False)
     for role in Role:
         create_user(settings, role.value.lower(), PASSWORD, role)
     return settings
