@@ -6,11 +6,12 @@ from fastapi import APIRouter, FastAPI
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from api.core.config import Settings, get_settings
+from api.core.elt_launcher import EltLauncher
 from api.core.errors import install_error_handlers
 from api.core.logging import install_request_logging
 from api.core.rate_limits import install_rate_limits
 from api.core.warehouse import Warehouse
-from api.routes import auth, health, resources
+from api.routes import auth, elt, health, resources
 
 DESCRIPTION = """
 REST access to the epidemic marts built by the ELT (dbt models `dim_*`, `fct_*`, `qa_*`).
@@ -28,11 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Epidemic data platform API", version="0.1.0", description=DESCRIPTION)
     app.state.settings = settings
     app.state.warehouse = Warehouse(settings)
+    app.state.elt_launcher = EltLauncher(settings)
     install_error_handlers(app)
     install_rate_limits(app, settings)
     install_request_logging(app)
     Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
-    for router in (health.router, auth.router, resources.build_router()):
+    for router in (health.router, auth.router, elt.router, resources.build_router()):
         _add_routes(app, router)
     return app
 

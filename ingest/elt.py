@@ -138,10 +138,16 @@ def _read_quarantine_counts(conn: Connection, schema_suffix: str = "") -> dict[s
     return {name: int(count) for name, count in rows}
 
 
-def run(data_dir: Path, target: Target, full_refresh: bool = False, build_models: bool = True) -> int:
+def run(
+    data_dir: Path,
+    target: Target,
+    full_refresh: bool = False,
+    build_models: bool = True,
+    run_id: str | None = None,
+) -> int:
     """Run the ELT once; returns the exit code (0 success, 2 some files failed, 1 failure)."""
     started_at, started = _now(), time.perf_counter()
-    run_id = new_run_id()
+    run_id = run_id or new_run_id()
     print(f"ELT run {run_id}: {data_dir} -> {target.describe()}", flush=True)
     found = discover(data_dir)
     for path in found.unknown:
@@ -238,9 +244,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ELT_DATA_DIR") or DEFAULT_DATA_DIR))
     parser.add_argument("--full-refresh", action="store_true", help="reload every file even when unchanged")
     parser.add_argument("--raw-only", action="store_true", help="load raw files but do not run dbt")
+    parser.add_argument("--run-id", help="identifier to record the run under (default: generated)")
     args = parser.parse_args(argv)
-    target = Target.from_env()
-    return run(args.data_dir.resolve(), target, full_refresh=args.full_refresh, build_models=not args.raw_only)
+    return run(
+        args.data_dir.resolve(),
+        Target.from_env(),
+        full_refresh=args.full_refresh,
+        build_models=not args.raw_only,
+        run_id=args.run_id,
+    )
 
 
 if __name__ == "__main__":

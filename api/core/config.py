@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     app_database_url: str | None = Field(
         None, description="where users live; default: SQLite beside the DuckDB file, or the Postgres warehouse"
     )
+    elt_state_dir: Path | None = Field(None, description="where API-started ELT runs keep their lock and logs")
     jwt_secret: str = DEV_SECRET
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_minutes: int = Field(60, ge=1, le=24 * 60)
