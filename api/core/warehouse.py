@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -51,6 +52,7 @@ class Warehouse:
         self._changed = threading.Condition()
         self._generation: _Generation | None = None
         self._engine: sa.Engine | None = None
+        self._as_of: tuple[Any, str | None] | None = None
 
     def _file_identity(self) -> tuple[int, int]:
         try:
@@ -107,6 +109,21 @@ class Warehouse:
                 yield connection
         finally:
             self._release(generation)
+
+    def as_of(self) -> str | None:
+        """When the data was last loaded successfully (ops.elt_runs), cached per DuckDB file or 10 s."""
+        key = self._file_identity() if self.settings.elt_target == "duckdb" else int(time.monotonic() // 10)
+        if self._as_of is not None and self._as_of[0] == key:
+            return self._as_of[1]
+        try:
+            value = self.scalar(
+                sa.text("select max(finished_at) from ops.elt_runs where status in ('success', 'partial', 'no_op')")
+            )
+        except sa.exc.DBAPIError:
+            value = None
+        text = value.isoformat() if value is not None else None
+        self._as_of = (key, text)
+        return text
 
     def scalar(self, statement: Any) -> Any:
         with self.connect() as connection:

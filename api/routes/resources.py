@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, create_model
 
@@ -20,8 +20,11 @@ GRAMMAR = (
     "Filter with `column=op.value` (eq, neq, lt, lte, gt, gte, like, ilike with `*` wildcards, in.(a,b), "
     "is.null, each negatable with `not.`), group with `or=(a.eq.1,b.gt.2)`, choose columns with "
     "`select=a,b`, sort with `order=a.desc,b`, page with `limit` and `offset`, add `count=exact` for the total. "
-    "Send `Accept: text/csv` or `format=csv` to stream CSV (ANALYST and above)."
+    "Send `Accept: text/csv` or `format=csv` to stream CSV (ANALYST and above). "
+    "`X-Data-As-Of` tells when the data was last loaded; rows carry `source_file`, `source_line` and "
+    "`load_id` where they come from one input file."
 )
+AS_OF_HEADER = "X-Data-As-Of"  # when the ELT last loaded the data successfully
 FILTER_PATTERN = r"^(not\.)?(eq|neq|lt|lte|gt|gte|like|ilike|in|is)\..*$"
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 503)}
 
@@ -76,11 +79,13 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
 
     def list_rows(
         request: Request,
+        response: Response,
         user: Annotated[CurrentUser, Depends(reader)],
         warehouse: Annotated[Warehouse, Depends(get_warehouse)],
         settings: Annotated[Settings, Depends(app_settings)],
     ) -> Any:
         items = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
+        as_of = {AS_OF_HEADER: warehouse.as_of() or ""}
         if _wants_csv(request):
             if not user.role.at_least(Role.ANALYST):
                 raise APIError(403, "forbidden", "CSV export needs role ANALYST or above")
@@ -88,12 +93,16 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
             return StreamingResponse(
                 stream_csv(warehouse, to_select(table, query), [c.name for c in query.columns]),
                 media_type="text/csv",
-                headers={"Content-Disposition": f'attachment; filename="{resource.path.replace("/", "_")}.csv"'},
+                headers={
+                    "Content-Disposition": f'attachment; filename="{resource.path.replace("/", "_")}.csv"',
+                    **as_of,
+                },
             )
         query = parse_list_query(table, items, resource.key, settings.default_page_size, settings.max_page_size)
         with warehouse.connect() as connection:
             rows = connection.execute(to_select(table, query)).mappings().all()
             total = connection.execute(to_count(table, query)).scalar() if query.count else None
+        response.headers.update(as_of)
         return {"data": [dict(row) for row in rows], "count": total, "limit": query.limit, "offset": query.offset}
 
     router.add_api_route(
@@ -114,6 +123,7 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
 
         def read_one(
             key_value: str,
+            response: Response,
             _user: Annotated[CurrentUser, Depends(reader)],
             warehouse: Annotated[Warehouse, Depends(get_warehouse)],
         ) -> Any:
@@ -124,6 +134,7 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
                 row = connection.execute(sa.select(table).where(key == value)).mappings().first()
             if row is None:
                 raise APIError(404, "not_found", f"no {resource.path} with {key.name} = {key_value!r}")
+            response.headers[AS_OF_HEADER] = warehouse.as_of() or ""
             return dict(row)
 
         router.add_api_route(

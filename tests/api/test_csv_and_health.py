@@ -35,3 +35,14 @@ def test_openapi_has_dbt_descriptions(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     daily = schema["components"]["schemas"]["EpidemicDaily"]["properties"]
     assert "7" in daily["cases_new_7d_avg"]["description"]
+
+
+def test_as_of_and_provenance(client: TestClient, tokens: dict[Role, str]) -> None:
+    response = client.get(
+        "/daily-statistics",
+        params={"select": "epidemic_daily_id,source_file,source_line,load_id", "limit": "1"},
+        headers=auth(tokens, Role.USER),
+    )
+    assert response.headers["X-Data-As-Of"].startswith("20")
+    row = response.json()["data"][0]
+    assert row["source_file"].endswith(".csv") and row["source_line"] >= 2 and row["load_id"]
