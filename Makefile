@@ -17,7 +17,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir . --target $(ELT_TARGET)
 
-.PHONY: help venv elt docs docs-serve lint format test bench lock clean api createadmin api-models
+.PHONY: help venv elt docs docs-serve lint format test bench bench-api lock clean api createadmin api-models
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB and Postg
 
 bench: $(STAMP) ## Measure the ELT on the real files against a DuckDB floor; writes BENCHMARKS.md
 	$(BIN)/python -m bench.bench_elt
+
+bench-api: $(STAMP) ## Measure the API (2 workers, wrk) and CSV export against DuckDB COPY; adds to BENCHMARKS.md
+	$(BIN)/python -m bench.bench_api
 
 lock: ## Re-resolve requirements.in into the pinned requirements.txt
 	rm -rf /tmp/epidemic-lock && $(PYTHON) -m venv /tmp/epidemic-lock
