@@ -8,7 +8,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from api.core.config import Settings, get_settings
 from api.core.elt_launcher import EltLauncher
 from api.core.errors import install_error_handlers
-from api.core.logging import install_request_logging
+from api.core.logging import RequestLogMiddleware
 from api.core.rate_limits import install_rate_limits
 from api.core.warehouse import Warehouse
 from api.routes import auth, elt, health, resources
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.elt_launcher = EltLauncher(settings)
     install_error_handlers(app)
     install_rate_limits(app, settings)
-    install_request_logging(app)
+    app.add_middleware(RequestLogMiddleware)
     Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
     for router in (health.router, auth.router, elt.router, resources.build_router()):
         _add_routes(app, router)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
 import jwt
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from slowapi import Limiter
 from slowapi.errors import RateLimitExceeded
-from slowapi.middleware import SlowAPIMiddleware
+from slowapi.middleware import SlowAPIASGIMiddleware
 from slowapi.util import get_remote_address
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.core.config import Settings
 from api.core.errors import ErrorBody
@@ -58,9 +58,17 @@ def install_rate_limits(app: FastAPI, settings: Settings) -> None:
         return request.app.state.limiter._inject_headers(response, request.state.view_rate_limit)
 
     limiter.exempt(healthz)
-    app.add_middleware(SlowAPIMiddleware)
+    app.add_middleware(SlowAPIASGIMiddleware)
+    app.add_middleware(_RememberKey)  # added last, so it runs first
 
-    @app.middleware("http")
-    async def _remember_key(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        _current_key.set(rate_key(request))
-        return await call_next(request)
+
+class _RememberKey:
+    """Plain ASGI middleware: computes the request's rate-limit key before slowapi looks at it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            _current_key.set(rate_key(Request(scope)))
+        await self.app(scope, receive, send)
