@@ -34,16 +34,14 @@ class EltLauncher:
     def _lock_path(self) -> Path:
         return self.state_dir / "elt.lock"
 
-    def is_running(self) -> bool:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    @staticmethod
+    def process_alive(started: dict[str, Any]) -> bool:
+        """Whether the run's process still runs (runs started on this host; reaped when they end)."""
+        status = Path(f"/proc/{started.get('pid')}/status")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)  # closing releases a lock we just took
-        return False
+            return "zombie" not in status.read_text()
+        except OSError:
+            return False
 
     def start(self, requested_by: str) -> dict[str, Any]:
         self.state_dir.mkdir(parents=True, exist_ok=True)

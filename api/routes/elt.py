@@ -61,12 +61,17 @@ def _recorded(warehouse: Warehouse, run_id: str | None = None, limit: int = 50) 
 
 
 def _describe(launcher: EltLauncher, warehouse: Warehouse, started: dict[str, Any]) -> EltRun:
-    recorded = _recorded(warehouse, started["run_id"])
+    """`running` while the run's process lives (it records its outcome just before it exits and
+    releases the lock), then the recorded outcome, or `crashed` if it died without recording one."""
+    alive = launcher.process_alive(started)
+    recorded = [] if alive else _recorded(warehouse, started["run_id"])
     if recorded:
         return EltRun(**{**recorded[0], "requested_by": started.get("requested_by")})
-    status = "running" if launcher.is_running() else "crashed"
     return EltRun(
-        run_id=started["run_id"], status=status, requested_by=started["requested_by"], started_at=started["started_at"]
+        run_id=started["run_id"],
+        status="running" if alive else "crashed",
+        requested_by=started["requested_by"],
+        started_at=started["started_at"],
     )
 
 
