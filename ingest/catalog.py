@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A known input file and the raw table it lands in (one table per file)."""
+    """A known input file and the raw table it lands in (one table per file).
+
+    `required_columns` is the publisher's whole header: staging reads every column, so a file missing
+    one is rejected with a clear error instead of failing later in dbt. Extra columns are kept."""
 
     file_name: str
     publisher: str
@@ -76,6 +79,9 @@ CATALOG: tuple[SourceFile, ...] = (
             "New cases",
             "New deaths",
             "New recovered",
+            "Deaths / 100 Cases",
+            "Recovered / 100 Cases",
+            "Deaths / 100 Recovered",
             "No. of countries",
         ),
         description="JHU CSSE world totals per day, as published",
@@ -93,6 +99,12 @@ CATALOG: tuple[SourceFile, ...] = (
             "New cases",
             "New deaths",
             "New recovered",
+            "Deaths / 100 Cases",
+            "Recovered / 100 Cases",
+            "Deaths / 100 Recovered",
+            "Confirmed last week",
+            "1 week change",
+            "1 week % increase",
             "WHO Region",
         ),
         description="JHU CSSE latest counts per country with one-week change",
@@ -106,11 +118,18 @@ CATALOG: tuple[SourceFile, ...] = (
             "Continent",
             "Population",
             "TotalCases",
+            "NewCases",
             "TotalDeaths",
+            "NewDeaths",
             "TotalRecovered",
+            "NewRecovered",
             "ActiveCases",
             "Serious,Critical",
+            "Tot Cases/1M pop",
+            "Deaths/1M pop",
             "TotalTests",
+            "Tests/1M pop",
+            "WHO Region",
         ),
         description="Worldometer snapshot per country",
     ),
@@ -140,7 +159,11 @@ CATALOG: tuple[SourceFile, ...] = (
             "total_deaths",
             "total_recovered",
             "active_cases",
+            "serious_or_critical",
+            "total_cases_per_1m_population",
+            "total_deaths_per_1m_population",
             "total_tests",
+            "total_tests_per_1m_population",
             "population",
         ),
         description="Worldometer summary per country",
@@ -156,8 +179,15 @@ CATALOG: tuple[SourceFile, ...] = (
             "total_vaccinations",
             "people_vaccinated",
             "people_fully_vaccinated",
+            "daily_vaccinations_raw",
             "daily_vaccinations",
+            "total_vaccinations_per_hundred",
+            "people_vaccinated_per_hundred",
+            "people_fully_vaccinated_per_hundred",
+            "daily_vaccinations_per_million",
             "vaccines",
+            "source_name",
+            "source_website",
         ),
         description="Our World in Data vaccinations per country per day",
     ),
@@ -165,7 +195,12 @@ CATALOG: tuple[SourceFile, ...] = (
         "country_vaccinations_by_manufacturer.csv",
         publisher="owid",
         epidemic="covid19",
-        required_columns=("location", "date", "vaccine", "total_vaccinations"),
+        required_columns=(
+            "location",
+            "date",
+            "vaccine",
+            "total_vaccinations",
+        ),
         description="Our World in Data vaccinations per country, day and vaccine",
     ),
     SourceFile(
@@ -180,7 +215,14 @@ CATALOG: tuple[SourceFile, ...] = (
         "Monkey_Pox_Cases_Worldwide.csv",
         publisher="mpox",
         epidemic="mpox",
-        required_columns=("Country", "Confirmed_Cases", "Suspected_Cases", "Hospitalized"),
+        required_columns=(
+            "Country",
+            "Confirmed_Cases",
+            "Suspected_Cases",
+            "Hospitalized",
+            "Travel_History_Yes",
+            "Travel_History_No",
+        ),
         description="Mpox case totals per country",
     ),
 )

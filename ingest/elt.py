@@ -32,6 +32,7 @@ from ingest.atomic import staged, writable
 from ingest.catalog import CATALOG, SourceFile
 from ingest.dbt_runner import project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
+from ingest.raw_tables import ensure_raw_tables
 from ingest.reader import BadFileError, FileContent, read_bytes, read_table
 from ingest.report import FileOutcome, print_progress, print_summary
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
@@ -202,6 +203,9 @@ def run(
                     entries = [plan.registry[name] for name in sorted(plan.registry)]
                     load_raw(work, plan.tables, reg.to_arrow(entries))
                     record.seconds_load = time.perf_counter() - t0
+                with connect(work) as conn:
+                    for table in ensure_raw_tables(conn):
+                        print(f"  raw.{table}: no file loaded yet, created empty", flush=True)
                 if build_models:
                     print("Building models with dbt ...", flush=True)
                     t0 = time.perf_counter()

@@ -254,7 +254,7 @@ class FileRowCount(SQLModel, table=True):
     __table_args__ = {"schema": "marts"}
 
     raw_table: str = Field(sa_type=sa.Text, primary_key=True, description="Raw table the file is loaded into (`raw.<raw_table>`). Primary key.")
-    file_name: str | None = Field(default=None, sa_type=sa.Text, description="Input file name (e.g. `full_grouped.csv`), from the file registry.")
+    file_name: str | None = Field(default=None, sa_type=sa.Text, description="Input file name (e.g. `full_grouped.csv`), from the file registry; NULL when no file of that name has ever been seen (its raw table exists empty so the models still build).")
     source_file: str | None = Field(default=None, sa_type=sa.Text, description="Path of the input file the row came from, relative to the input folder (e.g. `covid19/full_grouped.csv`).")
     registry_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Data rows the file registry records as loaded in raw for this file.")
     raw_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Rows in the raw table.")

@@ -1,4 +1,5 @@
--- Guards row accounting: raw rows = clean + quarantined rows, and raw rows = the rows the registry loaded.
+-- Guards row accounting: raw rows = clean + quarantined rows, and raw rows = the rows the registry loaded
+-- (none for a file that was never loaded: its raw table is empty).
 select
     raw_table,
     registry_rows,
@@ -8,5 +9,4 @@ select
 from {{ ref('qa_file_row_counts') }}
 where
     raw_rows != clean_rows + quarantined_rows
-    or registry_rows is null
-    or raw_rows != registry_rows
+    or raw_rows != coalesce(registry_rows, 0)

@@ -1,6 +1,7 @@
 -- Guards world totals: JHU's day_wise.csv, the mart's JHU series and the province file agree every day.
 {# Returns each day that does not reconcile, plus one row when day_wise.csv is loaded but no day
-    was reconciled at all (an empty comparison must not pass silently). #}
+    was reconciled at all (an empty comparison must not pass silently). Applies when the three JHU
+    daily files are loaded: with any of them missing there is nothing to reconcile. #}
 with reconciliation as (
     select * from {{ ref('qa_reconciliation_world_daily') }}
 ),
@@ -11,6 +12,13 @@ day_wise_loaded as (
     where _quarantine_reason is null
 ),
 
+jhu_daily_files_loaded as (
+    select
+        (select count(*) from {{ ref('stg_jhu__full_grouped') }}) > 0
+        and (select count(*) from {{ ref('stg_jhu__clean_complete') }}) > 0
+        and (select loaded_rows from day_wise_loaded) > 0 as all_loaded
+),
+
 unreconciled as (
     select
         cast(date as text) as failing_day,
@@ -18,7 +26,9 @@ unreconciled as (
         || coalesce(cast(mart_cases as text), '-') || ' / provinces '
         || coalesce(cast(province_cases as text), '-') || ' cases' as detail
     from reconciliation
-    where not is_reconciled
+    where
+        not is_reconciled
+        and (select jhu_daily_files_loaded.all_loaded from jhu_daily_files_loaded)
 ),
 
 nothing_compared as (
@@ -28,7 +38,7 @@ nothing_compared as (
         || ' clean rows but qa_reconciliation_world_daily is empty' as detail
     from day_wise_loaded
     where
-        day_wise_loaded.loaded_rows > 0
+        (select jhu_daily_files_loaded.all_loaded from jhu_daily_files_loaded)
         and not exists (select 1 from reconciliation)
 )
 

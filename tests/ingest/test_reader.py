@@ -10,8 +10,11 @@ from ingest.catalog import BY_FILE_NAME
 from ingest.reader import BadFileError, read_bytes, read_table
 
 DAY_WISE = BY_FILE_NAME["day_wise.csv"]
-HEADER = b"Date,Confirmed,Deaths,Recovered,Active,New cases,New deaths,New recovered,No. of countries\n"
-GOOD_ROW = b"2020-01-22,555,17,28,510,0,0,0,6\n"
+HEADER = (
+    b"Date,Confirmed,Deaths,Recovered,Active,New cases,New deaths,New recovered,"
+    b"Deaths / 100 Cases,Recovered / 100 Cases,Deaths / 100 Recovered,No. of countries\n"
+)
+GOOD_ROW = b"2020-01-22,555,17,28,510,0,0,0,3.06,5.05,60.71,6\n"
 
 
 def _read(tmp_path: Path, data: bytes, name: str = "day_wise.csv"):
@@ -28,7 +31,7 @@ def _error(tmp_path: Path, data: bytes, name: str = "day_wise.csv") -> BadFileEr
 
 
 def test_values_are_kept_exactly_with_provenance(tmp_path: Path) -> None:
-    table, header = _read(tmp_path, HEADER + GOOD_ROW + b"2020-1-23, 654 ,,30.0,606,99,1,2,8\n")
+    table, header = _read(tmp_path, HEADER + GOOD_ROW + b"2020-1-23, 654 ,,30.0,606,99,1,2,2.75,4.59,60.0,8\n")
     assert header[0] == "Date" and header[-1] == "No. of countries"
     rows = table.to_pylist()
     assert rows[1]["Date"] == "2020-1-23"
@@ -76,7 +79,7 @@ def test_binary_junk(tmp_path: Path) -> None:
 def test_ragged_row_names_its_line(tmp_path: Path) -> None:
     error = _error(tmp_path, HEADER + GOOD_ROW + GOOD_ROW + b"2020-01-24,1,2,3\n" + GOOD_ROW)
     assert error.line == 4
-    assert "expected 9 fields, found 4" in error.reason
+    assert "expected 12 fields, found 4" in error.reason
 
 
 def test_blank_line_inside_the_file_keeps_line_numbers(tmp_path: Path) -> None:
@@ -99,7 +102,7 @@ def test_wrong_encoding_names_the_line(tmp_path: Path) -> None:
 
 
 def test_missing_required_column(tmp_path: Path) -> None:
-    error = _error(tmp_path, HEADER.replace(b"Deaths,", b"") + b"2020-01-22,555,28,510,0,0,0,6\n")
+    error = _error(tmp_path, HEADER.replace(b"Deaths,", b"") + b"2020-01-22,555,28,510,0,0,0,3.06,5.05,60.71,6\n")
     assert "Deaths" in error.reason
 
 

@@ -20,8 +20,14 @@ cells as (
         values
         {%- for column in date_columns %}
             ('{{ date_from_column_name(column) }}', wide.{{ column }}){{ "," if not loop.last }}
+        {%- else %}
+            {#- no date column yet (the file was never loaded): no cells #}
+            (cast(null as text), cast(null as text))
         {%- endfor %}
     ) as cells (report_date, cell_value)
+    {%- if not date_columns %}
+    where false
+    {%- endif %}
 ),
 
 parsed as (

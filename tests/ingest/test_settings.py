@@ -1,0 +1,34 @@
+"""Targets come from the environment: ELT_TARGET, DUCKDB_PATH, DATABASE_URL or the PG* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.warehouse import PROJECT_ROOT, Target
+
+
+def test_duckdb_is_the_default() -> None:
+    target = Target.from_env({})
+    assert target.name == "duckdb" and target.duckdb_path == PROJECT_ROOT / "warehouse.duckdb"
+    assert Target.from_env({"DUCKDB_PATH": "/tmp/x.duckdb"}).duckdb_path == Path("/tmp/x.duckdb")
+
+
+def test_postgres_from_database_url() -> None:
+    target = Target.from_env({"ELT_TARGET": "postgres", "DATABASE_URL": "postgresql://etl:s%40cret@db:6543/epi"})
+    assert target.postgres is not None
+    assert (target.postgres.host, target.postgres.port, target.postgres.user) == ("db", 6543, "etl")
+    assert target.postgres.password == "s@cret" and target.postgres.database == "epi"
+    assert target.dbt_env()["PGPASSWORD"] == "s@cret"
+
+
+def test_postgres_from_pg_variables() -> None:
+    env = {"ELT_TARGET": "Postgres", "PGHOST": "h", "PGPORT": "5433", "PGUSER": "u", "PGDATABASE": "d"}
+    settings = Target.from_env(env).postgres
+    assert settings is not None and settings.url == "postgresql://u@h:5433/d"
+
+
+def test_unknown_target_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="ELT_TARGET"):
+        Target.from_env({"ELT_TARGET": "oracle"})
