@@ -28,6 +28,16 @@ from pathlib import Path
 
 SEED = "epidemic-platform-sample-v1"
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ingest.catalog import BY_FILE_NAME  # noqa: E402 - after making the project importable
+
+
+def header(file_name: str) -> list[str]:
+    """The publisher's header for a known file, as the ingest catalog requires it."""
+    return list(BY_FILE_NAME[file_name].required_columns)
+
+
 DEFAULT_OUT = ROOT / "data" / "sample"
 
 JHU_START = dt.date(2020, 3, 1)
@@ -814,129 +824,18 @@ def mpox_worldwide_rows(daily: dict[str, list[int]]) -> list[Row]:
 
 
 # ------------------------------------------------------------------------- headers
+# The publishers' headers, from the ingest catalog (one source of truth for both).
 
-H_CLEAN = [
-    "Province/State",
-    "Country/Region",
-    "Lat",
-    "Long",
-    "Date",
-    "Confirmed",
-    "Deaths",
-    "Recovered",
-    "Active",
-    "WHO Region",
-]
-H_FULL = [
-    "Date",
-    "Country/Region",
-    "Confirmed",
-    "Deaths",
-    "Recovered",
-    "Active",
-    "New cases",
-    "New deaths",
-    "New recovered",
-    "WHO Region",
-]
-H_DAY = [
-    "Date",
-    "Confirmed",
-    "Deaths",
-    "Recovered",
-    "Active",
-    "New cases",
-    "New deaths",
-    "New recovered",
-    "Deaths / 100 Cases",
-    "Recovered / 100 Cases",
-    "Deaths / 100 Recovered",
-    "No. of countries",
-]
-H_LATEST = [
-    "Country/Region",
-    "Confirmed",
-    "Deaths",
-    "Recovered",
-    "Active",
-    "New cases",
-    "New deaths",
-    "New recovered",
-    "Deaths / 100 Cases",
-    "Recovered / 100 Cases",
-    "Deaths / 100 Recovered",
-    "Confirmed last week",
-    "1 week change",
-    "1 week % increase",
-    "WHO Region",
-]
-H_WM_DATA = [
-    "Country/Region",
-    "Continent",
-    "Population",
-    "TotalCases",
-    "NewCases",
-    "TotalDeaths",
-    "NewDeaths",
-    "TotalRecovered",
-    "NewRecovered",
-    "ActiveCases",
-    "Serious,Critical",
-    "Tot Cases/1M pop",
-    "Deaths/1M pop",
-    "TotalTests",
-    "Tests/1M pop",
-    "WHO Region",
-]
-H_WM_DAILY = [
-    "date",
-    "country",
-    "cumulative_total_cases",
-    "daily_new_cases",
-    "active_cases",
-    "cumulative_total_deaths",
-    "daily_new_deaths",
-]
-H_WM_SUMMARY = [
-    "country",
-    "continent",
-    "total_confirmed",
-    "total_deaths",
-    "total_recovered",
-    "active_cases",
-    "serious_or_critical",
-    "total_cases_per_1m_population",
-    "total_deaths_per_1m_population",
-    "total_tests",
-    "total_tests_per_1m_population",
-    "population",
-]
-H_VAX = [
-    "country",
-    "iso_code",
-    "date",
-    "total_vaccinations",
-    "people_vaccinated",
-    "people_fully_vaccinated",
-    "daily_vaccinations_raw",
-    "daily_vaccinations",
-    "total_vaccinations_per_hundred",
-    "people_vaccinated_per_hundred",
-    "people_fully_vaccinated_per_hundred",
-    "daily_vaccinations_per_million",
-    "vaccines",
-    "source_name",
-    "source_website",
-]
-H_MANUFACTURER = ["location", "date", "vaccine", "total_vaccinations"]
-H_MPOX_WORLD = [
-    "Country",
-    "Confirmed_Cases",
-    "Suspected_Cases",
-    "Hospitalized",
-    "Travel_History_Yes",
-    "Travel_History_No",
-]
+H_CLEAN = header("covid_19_clean_complete.csv")
+H_FULL = header("full_grouped.csv")
+H_DAY = header("day_wise.csv")
+H_LATEST = header("country_wise_latest.csv")
+H_WM_DATA = header("worldometer_data.csv")
+H_WM_DAILY = header("worldometer_coronavirus_daily_data.csv")
+H_WM_SUMMARY = header("worldometer_coronavirus_summary_data.csv")
+H_VAX = header("country_vaccinations.csv")
+H_MANUFACTURER = header("country_vaccinations_by_manufacturer.csv")
+H_MPOX_WORLD = header("Monkey_Pox_Cases_Worldwide.csv")
 
 
 # ---------------------------------------------------------------------------- main
