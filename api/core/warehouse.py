@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from api.core.config import Settings
 from api.core.errors import APIError
@@ -32,9 +32,15 @@ class _Generation:
         self.active = 0
         self.closing = False
         self.connection = duckdb.connect(path, read_only=True)
-        # Each SQLAlchemy checkout is a cursor of the one read-only connection: cheap, and thread-safe.
+        # The pool hands out cursors of the one read-only connection, one thread at a time, and keeps
+        # them: creating a DuckDB cursor costs more than a key lookup (about 1.4 ms against 0.7 ms).
         self.engine = sa.create_engine(
-            "duckdb:///:memory:", creator=lambda: ConnectionWrapper(self.connection.cursor()), poolclass=NullPool
+            "duckdb:///:memory:",
+            creator=lambda: ConnectionWrapper(self.connection.cursor()),
+            poolclass=QueuePool,
+            pool_size=8,
+            max_overflow=56,
+            pool_reset_on_return=None,  # read-only: nothing to roll back
         )
 
     def close(self) -> None:
@@ -124,6 +130,21 @@ class Warehouse:
         text = value.isoformat() if value is not None else None
         self._as_of = (key, text)
         return text
+
+    def fetch_by_key(self, table: sa.Table, key: str, value: Any) -> dict[str, Any] | None:
+        """One row by its primary key through the driver directly: the hot path of the API.
+
+        duckdb_engine turns off SQLAlchemy's statement cache, so a Core select is recompiled on every
+        call, which costs more than the lookup itself. Names come from the model, the value is bound."""
+        with self.connect() as connection:
+            driver = connection.connection.driver_connection
+            placeholder = "?" if connection.dialect.name == "duckdb" else "%s"
+            sql = f'select * from "{table.schema}"."{table.name}" where "{key}" = {placeholder}'
+            cursor = driver.execute(sql, [value])
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            return dict(zip([column[0] for column in cursor.description], row, strict=True))
 
     def scalar(self, statement: Any) -> Any:
         with self.connect() as connection:

@@ -42,7 +42,7 @@ RECORD_COLUMNS = (
 )  # fmt: skip
 
 
-def _launcher(request: Request) -> EltLauncher:
+async def _launcher(request: Request) -> EltLauncher:
     return request.app.state.elt_launcher
 
 
