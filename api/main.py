@@ -11,7 +11,7 @@ from api.core.errors import install_error_handlers
 from api.core.logging import RequestLogMiddleware
 from api.core.rate_limits import install_rate_limits
 from api.core.warehouse import Warehouse
-from api.routes import auth, elt, health, resources
+from api.routes import auth, elt, health, resources, users
 
 DESCRIPTION = """
 REST access to the epidemic marts built by the ELT (dbt models `dim_*`, `fct_*`, `qa_*`).
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_rate_limits(app, settings)
     app.add_middleware(RequestLogMiddleware)
     Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
-    for router in (health.router, auth.router, elt.router, resources.build_router()):
+    for router in (health.router, auth.router, users.router, elt.router, resources.build_router()):
         _add_routes(app, router)
     return app
 

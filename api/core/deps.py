@@ -5,16 +5,18 @@ those thread hops cost more than the database lookup behind a typical request.""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
 
 from api.core.config import Settings
 from api.core.errors import APIError
 from api.core.security import Role, decode_access_token
+from api.core.users_db import user_sessions
 from api.core.warehouse import Warehouse
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -23,6 +25,11 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 async def app_settings(request: Request) -> Settings:
     """The settings the app was created with (see api.main.create_app)."""
     return request.app.state.settings
+
+
+def users_session(settings: Annotated[Settings, Depends(app_settings)]) -> Iterator[Session]:
+    """A session on the users store (sync: it does I/O)."""
+    yield from user_sessions(settings)
 
 
 async def get_warehouse(request: Request) -> Warehouse:

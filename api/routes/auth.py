@@ -9,25 +9,20 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session, select
 
 from api.core.config import Settings
-from api.core.deps import app_settings
+from api.core.deps import app_settings, users_session
 from api.core.errors import APIError, ErrorBody
 from api.core.security import create_access_token, password_hash, verify_password
-from api.core.users_db import user_sessions
 from api.models.users import Token, User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 _DUMMY_HASH = password_hash.hash("timing-equaliser-password")
 
 
-def _sessions(settings: Annotated[Settings, Depends(app_settings)]):
-    yield from user_sessions(settings)
-
-
 @router.post("/token", response_model=Token, responses={401: {"model": ErrorBody}})
 def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     settings: Annotated[Settings, Depends(app_settings)],
-    session: Annotated[Session, Depends(_sessions)],
+    session: Annotated[Session, Depends(users_session)],
 ) -> Token:
     """Log in with the OAuth2 password flow; the token carries the user's role and expires."""
     user = session.exec(select(User).where(User.username == form.username)).first()

@@ -6,6 +6,8 @@ grammar) as an ADMIN, so authorization never hides a code path.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
@@ -16,12 +18,20 @@ from api.main import create_app
 EXAMPLES_PER_OPERATION = 25
 
 
-def test_no_server_errors(api_settings: Settings) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(api_settings))
+# Starting real ELT runs in the background is tested on its own (test_elt_over_http.py).
+SKIPPED = {"POST /elt/runs"}
+
+
+def test_no_server_errors(api_settings: Settings, tmp_path: Path) -> None:
+    # Its own users store: generated requests create, change and delete users.
+    isolated = api_settings.model_copy(update={"app_database_url": f"sqlite:///{tmp_path / 'users.sqlite'}"})
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(isolated))
     headers = {"Authorization": f"Bearer {create_access_token(api_settings, 'admin', Role.ADMIN)}"}
     checked = []
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.label in SKIPPED:
+            continue
 
         @given(case=operation.as_strategy())
         @settings(

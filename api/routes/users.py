@@ -1,0 +1,109 @@
+"""User management (ADMIN): list, create, change role or password, deactivate, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from api.core.deps import CurrentUser, require, users_session
+from api.core.errors import APIError, ErrorBody
+from api.core.security import Role, hash_password
+from api.models.users import User
+
+router = APIRouter(prefix="/users", tags=["users"], responses={c: {"model": ErrorBody} for c in (401, 403, 404)})
+admin = require(Role.ADMIN)
+
+
+class UserOut(BaseModel):
+    username: str
+    role: Role
+    is_active: bool
+    created_at: dt.datetime
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=12, max_length=256)
+    role: Role = Role.USER
+
+
+class UserUpdate(BaseModel):
+    role: Role | None = None
+    is_active: bool | None = None
+    password: str | None = Field(None, min_length=12, max_length=256)
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise APIError(404, "not_found", f"no user {username!r}")
+    return user
+
+
+def _out(user: User) -> UserOut:
+    return UserOut(username=user.username, role=user.role, is_active=user.is_active, created_at=user.created_at)
+
+
+@router.get("", response_model=list[UserOut])
+def list_users(
+    _admin: Annotated[CurrentUser, Depends(admin)], session: Annotated[Session, Depends(users_session)]
+) -> list[UserOut]:
+    """Every user with role and status (never the password hash)."""
+    return [_out(user) for user in session.exec(select(User).order_by(User.username)).all()]
+
+
+@router.post("", status_code=201, response_model=UserOut, responses={409: {"model": ErrorBody}})
+def create_user(
+    body: UserCreate,
+    _admin: Annotated[CurrentUser, Depends(admin)],
+    session: Annotated[Session, Depends(users_session)],
+) -> UserOut:
+    """Create a user; the password is stored as an argon2 hash."""
+    if session.exec(select(User).where(User.username == body.username)).first():
+        raise APIError(409, "conflict", f"user {body.username!r} already exists")
+    user = User(username=body.username, password_hash=hash_password(body.password), role=body.role)
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return _out(user)
+
+
+@router.patch("/{username}", response_model=UserOut)
+def update_user(
+    username: str,
+    body: UserUpdate,
+    current: Annotated[CurrentUser, Depends(admin)],
+    session: Annotated[Session, Depends(users_session)],
+) -> UserOut:
+    """Change role, active flag or password. Tokens already issued stay valid until they expire."""
+    user = _get(session, username)
+    if username == current.username and (body.is_active is False or (body.role and body.role != Role.ADMIN)):
+        raise APIError(400, "invalid_request", "an admin cannot deactivate or demote themselves")
+    if body.role is not None:
+        user.role = body.role
+    if body.is_active is not None:
+        user.is_active = body.is_active
+    if body.password is not None:
+        user.password_hash = hash_password(body.password)
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return _out(user)
+
+
+@router.delete("/{username}", status_code=204)
+def delete_user(
+    username: str,
+    current: Annotated[CurrentUser, Depends(admin)],
+    session: Annotated[Session, Depends(users_session)],
+) -> Response:
+    """Delete a user (an admin cannot delete themselves)."""
+    if username == current.username:
+        raise APIError(400, "invalid_request", "an admin cannot delete themselves")
+    session.delete(_get(session, username))
+    session.commit()
+    return Response(status_code=204)
