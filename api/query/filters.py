@@ -173,7 +173,7 @@ def logic(table: sa.Table, operator: str, group: str, parameter: str) -> sa.Colu
     return sa.or_(*clauses) if operator == "or" else sa.and_(*clauses)
 
 
-def _order(table: sa.Table, text: str, key: Sequence[str]) -> list[Any]:
+def _order(table: sa.Table, text: str) -> list[Any]:
     order: list[Any] = []
     for item in text.split(","):
         name, *modifiers = item.split(".")
@@ -229,7 +229,7 @@ def parse_list_query(
         if not names:
             raise bad_request("invalid_syntax", "select is empty")
         query.columns = [_column(table, n, "select") for n in dict.fromkeys(names)]
-    ordered = _order(table, params["order"], key) if "order" in params else []
+    ordered = _order(table, params["order"]) if "order" in params else []
     named = {getattr(getattr(o, "element", o), "name", None) for o in ordered}
     query.order_by = ordered + [table.c[k] for k in key if k not in named]
     query.limit = _integer(params, "limit", default_limit, 0, max_limit)
@@ -240,7 +240,7 @@ def parse_list_query(
     return query
 
 
-def to_select(table: sa.Table, query: ListQuery) -> sa.Select[Any]:
+def to_select(query: ListQuery) -> sa.Select[Any]:
     statement = sa.select(*query.columns).where(*query.where).order_by(*query.order_by).offset(query.offset)
     return statement.limit(query.limit) if query.limit is not None else statement
 

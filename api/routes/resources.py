@@ -106,7 +106,7 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
                 raise APIError(403, "forbidden", "CSV export needs role ANALYST or above")
             query = parse_list_query(table, items, resource.key, None, None)
             return StreamingResponse(
-                stream_csv(warehouse, to_select(table, query), [c.name for c in query.columns]),
+                stream_csv(warehouse, to_select(query), [c.name for c in query.columns]),
                 media_type="text/csv",
                 headers={
                     "Content-Disposition": f'attachment; filename="{resource.path.replace("/", "_")}.csv"',
@@ -115,7 +115,7 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
             )
         query = parse_list_query(table, items, resource.key, settings.default_page_size, settings.max_page_size)
         with warehouse.connect() as connection:
-            rows = connection.execute(to_select(table, query)).mappings().all()
+            rows = connection.execute(to_select(query)).mappings().all()
             total = connection.execute(to_count(table, query)).scalar() if query.count else None
         page = {"data": [dict(row) for row in rows], "count": total, "limit": query.limit, "offset": query.offset}
         # The rows come from the contracted mart and match the documented page model: skip re-validating.

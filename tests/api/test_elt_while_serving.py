@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,14 +17,9 @@ from api.core.users_db import create_user
 from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT
 from tests.conftest import duckdb_target
+from tests.support.net import free_port
 
 PASSWORD = "serving-while-building-password"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_elt_runs_while_api_serves(sample_copy: Path, tmp_path: Path) -> None:
@@ -34,7 +28,7 @@ def test_elt_runs_while_api_serves(sample_copy: Path, tmp_path: Path) -> None:
     assert run(sample_copy, target) == 0
     settings = Settings(api_env="test", duckdb_path=warehouse)
     create_user(settings, "reader", PASSWORD, Role.USER)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "API_ENV": "test",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -32,7 +31,3 @@ def sample_postgres(postgres_server: PostgresSettings) -> Iterator[Target]:
 @pytest.fixture(params=["duckdb", "postgres"])
 def sample_warehouse(request: pytest.FixtureRequest) -> Target:
     return request.getfixturevalue(f"sample_{request.param}")
-
-
-def sample_path() -> Path:
-    return SAMPLE_DIR

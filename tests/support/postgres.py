@@ -12,7 +12,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.warehouse import PostgresSettings
+from tests.support.net import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -47,12 +47,6 @@ def _bin_dir() -> Path:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _runner() -> tuple[list[str], int | None, int | None]:
     """Command prefix and uid/gid to run the server binaries (as `postgres` when we are root)."""
     if os.geteuid() != 0:
@@ -72,7 +66,7 @@ def throwaway_server() -> Iterator[PostgresSettings]:
     data, log = root / "data", root / "server.log"
     if uid is not None:
         os.chown(root, uid, gid)
-    port = _free_port()
+    port = free_port()
     try:
         subprocess.run(
             [
