@@ -7,9 +7,9 @@ import getpass
 import os
 import sys
 
+from api.core.app_db import create_user
 from api.core.config import get_settings
 from api.core.security import Role
-from api.core.users_db import create_user
 
 
 def main(argv: list[str] | None = None) -> int:

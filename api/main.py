@@ -11,14 +11,17 @@ from api.core.errors import install_error_handlers
 from api.core.logging import RequestLogMiddleware
 from api.core.rate_limits import install_rate_limits
 from api.core.warehouse import Warehouse
-from api.routes import auth, elt, health, resources, users
+from api.editing.store import EditStore
+from api.routes import auth, edits, elt, health, resources, users
 
 DESCRIPTION = """
 REST access to the epidemic marts built by the ELT (dbt models `dim_*`, `fct_*`, `qa_*`).
 Field descriptions come from the dbt documentation. Authenticate with `POST /auth/token`
 (OAuth2 password flow) and send `Authorization: Bearer <token>`.
 Roles, each including the ones below: GUEST (dimensions and snapshots), USER (everything readable),
-ANALYST (+ CSV export), MANAGER (+ writes), ADMIN (+ users and ELT runs).
+ANALYST (+ CSV export), MANAGER (+ writes, imports and reverts), ADMIN (+ users and ELT runs).
+Writes go to an edit log that every ELT build applies, so they survive the next run; the read endpoints
+show them at once. History: `GET /edits` and `/{resource}/{key}/history`.
 Errors always have the shape `{"code", "message", "details", "hint"}`.
 """
 
@@ -30,11 +33,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.warehouse = Warehouse(settings)
     app.state.elt_launcher = EltLauncher(settings)
+    app.state.edit_store = EditStore(settings)
     install_error_handlers(app)
     install_rate_limits(app, settings)
     app.add_middleware(RequestLogMiddleware)
     Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
-    for router in (health.router, auth.router, users.router, elt.router, resources.build_router()):
+    # Writes before reads: `GET /<resource>/<key>/history` must be tried before `GET /<resource>/<key>`,
+    # whose key may contain slashes (vaccine names such as Oxford/AstraZeneca).
+    routers = (health.router, auth.router, users.router, elt.router, edits.build_router(), resources.build_router())
+    for router in routers:
         _add_routes(app, router)
     return app
 

@@ -3,7 +3,8 @@
     python -m ingest.elt [--data-dir DIR] [--full-refresh]
 
 Environment: ELT_DATA_DIR (default: the shipped sample, data/sample), ELT_TARGET, DUCKDB_PATH,
-DATABASE_URL / PG* (see ingest/warehouse.py).
+DATABASE_URL / PG* (see ingest/warehouse.py), APP_DATABASE_URL (the API database whose edits the marts apply;
+see ingest/edits.py).
 
 The run builds beside the live warehouse and swaps the result in only when everything succeeded
 (ingest/atomic.py), so a failing run leaves the previous marts intact and readers never see a
@@ -32,6 +33,7 @@ from ingest.atomic import staged, writable
 from ingest.catalog import CATALOG, SourceFile
 from ingest.dbt_runner import project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
+from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.raw_tables import ensure_raw_tables
 from ingest.reader import BadFileError, FileContent, read_bytes, read_table
 from ingest.report import FileOutcome, print_progress, print_summary
@@ -123,9 +125,10 @@ def _parse_into_plan(
     plan.registry_changed = True
 
 
-def build_fingerprint(plan: Plan, target: Target) -> str:
+def build_fingerprint(plan: Plan, target: Target, edits: str = "") -> str:
     digest = hashlib.sha256(project_fingerprint().encode())
     digest.update(target.name.encode())
+    digest.update(f"edits={edits}".encode())
     for name in sorted(plan.registry):
         digest.update(f"{name}={plan.registry[name].loaded_hash}".encode())
     return digest.hexdigest()
@@ -163,7 +166,11 @@ def run(
     else:
         plan = plan_files(None, found, run_id, full_refresh)
         previous_fingerprint = None
-    fingerprint = build_fingerprint(plan, target)
+    try:
+        edits, edits_error = read_edits(app_database_url(target)), None
+    except Exception as exc:  # the run fails below, leaving the marts as they are
+        edits, edits_error = None, f"cannot read the API's edits from its database: {exc}"
+    fingerprint = build_fingerprint(plan, target, edits_version(edits) if edits is not None else "unreadable")
 
     record = RunRecord(
         run_id=run_id,
@@ -184,7 +191,9 @@ def run(
         fingerprint=fingerprint,
         error=None,
     )
-    no_op = not plan.registry_changed and (fingerprint == previous_fingerprint or not build_models)
+    no_op = (
+        edits_error is None and not plan.registry_changed and (fingerprint == previous_fingerprint or not build_models)
+    )
     exit_code = 0
     quarantined: dict[str, int] | None = None
     try:
@@ -195,6 +204,8 @@ def run(
                 quarantined = _finish(work, record, started)
         else:
             with staged(target) as work:
+                if edits is None:
+                    raise RuntimeError(edits_error)
                 if plan.registry_changed:
                     from ingest.pipeline import load_raw
 
@@ -206,6 +217,9 @@ def run(
                 with connect(work) as conn:
                     for table in ensure_raw_tables(conn):
                         print(f"  raw.{table}: no file loaded yet, created empty", flush=True)
+                    write_edits(conn, work, edits)
+                if edits.num_rows:
+                    print(f"Applying {edits.num_rows} API edit event(s) from raw.api_edits", flush=True)
                 if build_models:
                     print("Building models with dbt ...", flush=True)
                     t0 = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Generate api/models/marts.py (SQLModel classes) from the dbt contracts of the marts.
+"""Generate api/models/marts.py (SQLModel classes) from the dbt contracts of the marts, with the data
+tests dbt runs on them (CHECKS), so the API refuses an edit that would fail the next build.
 
     python scripts/generate_api_models.py            # write api/models/marts.py
     python scripts/generate_api_models.py --check    # exit 1 if the file is out of date (used by the tests)
@@ -47,6 +48,41 @@ PYTHON_TYPES = {
 }
 
 
+# dbt data tests the API checks writes against (api/editing/checks.py); severity error only.
+CHECKED_TESTS = ("not_null", "accepted_values", "accepted_range", "relationships", "expression_is_true")
+
+
+def _ref_name(text: str) -> str:
+    return text.split("ref(", 1)[1].strip(")'\" ")
+
+
+def _check_entry(test: str, kwargs: dict, column: str | None) -> object:
+    if test == "not_null":
+        return column
+    if test == "accepted_values":
+        return (column, tuple(kwargs["values"]))
+    if test == "accepted_range":
+        return (column, kwargs.get("min_value"), kwargs.get("max_value"))
+    if test == "relationships":
+        return (column, _ref_name(kwargs["to"]), kwargs["field"])
+    return f"{column} {kwargs['expression']}" if column else kwargs["expression"]  # expression_is_true
+
+
+def checks(manifest: dict) -> dict[str, dict[str, list]]:
+    """model -> {test name -> [arguments...]} for the editable marts, in a stable order."""
+    found: dict[str, dict[str, list]] = {}
+    for node in manifest["nodes"].values():
+        meta = node.get("test_metadata") or {}
+        model = node.get("attached_node", "").rsplit(".", 1)[-1]
+        if node["resource_type"] != "test" or meta.get("name") not in CHECKED_TESTS or model not in MODELS:
+            continue
+        if str(node["config"].get("severity", "error")).lower() != "error" or node["config"].get("where"):
+            continue
+        entry = _check_entry(meta["name"], meta["kwargs"], node.get("column_name"))
+        found.setdefault(model, {}).setdefault(meta["name"], []).append(entry)
+    return {model: {name: sorted(v, key=repr) for name, v in sorted(t.items())} for model, t in sorted(found.items())}
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -80,6 +116,20 @@ def render(manifest: dict) -> str:
                 f"    {name}: {python_type}{optional} = Field({default}sa_type={sa_type}{primary}, "
                 f"description={description})"
             )
+    out += [
+        "",
+        "",
+        "# The data tests dbt runs on each mart (severity error, no `where`): the API checks writes against them.",
+        "CHECKS: dict[str, dict[str, list]] = {",
+    ]
+    for model, tests in checks(manifest).items():
+        out.append(f"    {model!r}: {{")
+        for name, entries in tests.items():
+            out.append(f"        {name!r}: [")
+            out += [f"            {entry!r}," for entry in entries]
+            out.append("        ],")
+        out.append("    },")
+    out.append("}")
     return "\n".join(out) + "\n"
 
 

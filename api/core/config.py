@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     duckdb_path: Path = PROJECT_ROOT / "warehouse.duckdb"
     database_url: str | None = Field(None, description="Postgres warehouse URL when elt_target=postgres")
     app_database_url: str | None = Field(
-        None, description="where users live; default: SQLite beside the DuckDB file, or the Postgres warehouse"
+        None,
+        description="the API database (users, edit log); default: SQLite beside the DuckDB file, or the warehouse",
     )
     elt_state_dir: Path | None = Field(None, description="where API-started ELT runs keep their lock and logs")
     jwt_secret: str = DEV_SECRET
@@ -59,7 +60,7 @@ class Settings(BaseSettings):
         return _sqlalchemy_postgres(self.database_url)
 
     @property
-    def users_url(self) -> str:
+    def app_url(self) -> str:
         if self.app_database_url:
             return _sqlalchemy_postgres(self.app_database_url)
         if self.elt_target == "duckdb":

@@ -13,11 +13,12 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from api.core.app_db import app_sessions
 from api.core.config import Settings
 from api.core.errors import APIError
 from api.core.security import Role, decode_access_token
-from api.core.users_db import user_sessions
 from api.core.warehouse import Warehouse
+from api.editing.store import EditStore
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
@@ -27,9 +28,14 @@ async def app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def users_session(settings: Annotated[Settings, Depends(app_settings)]) -> Iterator[Session]:
-    """A session on the users store (sync: it does I/O)."""
-    yield from user_sessions(settings)
+def app_session(settings: Annotated[Settings, Depends(app_settings)]) -> Iterator[Session]:
+    """A session on the API database: users, edit log (sync: it does I/O)."""
+    yield from app_sessions(settings)
+
+
+async def get_edit_store(request: Request) -> EditStore:
+    """The edit log, created with the app (see api.main.create_app)."""
+    return request.app.state.edit_store
 
 
 async def get_warehouse(request: Request) -> Warehouse:

@@ -59,6 +59,7 @@ class Warehouse:
         self._generation: _Generation | None = None
         self._engine: sa.Engine | None = None
         self._as_of: tuple[Any, str | None] | None = None
+        self._applied: tuple[Any, int] | None = None
 
     def _file_identity(self) -> tuple[int, int]:
         try:
@@ -118,7 +119,7 @@ class Warehouse:
 
     def as_of(self) -> str | None:
         """When the data was last loaded successfully (ops.elt_runs), cached per DuckDB file or 10 s."""
-        key = self._file_identity() if self.settings.elt_target == "duckdb" else int(time.monotonic() // 10)
+        key = self._cache_key()
         if self._as_of is not None and self._as_of[0] == key:
             return self._as_of[1]
         try:
@@ -130,6 +131,35 @@ class Warehouse:
         text = value.isoformat() if value is not None else None
         self._as_of = (key, text)
         return text
+
+    def _cache_key(self) -> Any:
+        """Changes when the data may have: a new DuckDB file, or every 10 s on Postgres."""
+        return self._file_identity() if self.settings.elt_target == "duckdb" else int(time.monotonic() // 10)
+
+    def edits_applied_through(self) -> int:
+        """The highest API edit id the marts contain (marts.qa_api_edits), cached like as_of.
+
+        On Postgres the cached value may trail a new build by up to 10 s: edits it already holds are then
+        shown from the edit log, which gives the same rows."""
+        key = self._cache_key()
+        if self._applied is not None and self._applied[0] == key:
+            return self._applied[1]
+        try:
+            value = self.scalar(sa.text("select max(edit_id) from marts.qa_api_edits"))
+        except sa.exc.DBAPIError:  # a warehouse built before edits existed
+            value = None
+        self._applied = (key, int(value or 0))
+        return self._applied[1]
+
+    def fetch_by_keys(self, table: sa.Table, key: str, values: list[Any]) -> list[dict[str, Any]]:
+        """Rows by primary key, any number of them (in chunks)."""
+        rows: list[dict[str, Any]] = []
+        with self.connect() as connection:
+            for start in range(0, len(values), 1000):
+                chunk = values[start : start + 1000]
+                result = connection.execute(sa.select(table).where(table.c[key].in_(chunk)))
+                rows.extend(dict(row) for row in result.mappings())
+        return rows
 
     def fetch_by_key(self, table: sa.Table, key: str, value: Any) -> dict[str, Any] | None:
         """One row by its primary key through the driver directly: the hot path of the API.

@@ -262,3 +262,259 @@ class FileRowCount(SQLModel, table=True):
     quarantined_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Rows of the staging model with a quarantine reason (listed in `qa_quarantine`).")
     last_status: str | None = Field(default=None, sa_type=sa.Text, description="Outcome of the last attempt to load the file (`loaded`, or `failed`, in which case raw still holds the previous good load).")
     last_loaded_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime, description="When the rows now in raw were loaded (UTC).")
+
+
+# The data tests dbt runs on each mart (severity error, no `where`): the API checks writes against them.
+CHECKS: dict[str, dict[str, list]] = {
+    'dim_continent': {
+        'accepted_range': [
+            ('population', 0, None),
+        ],
+        'not_null': [
+            'continent_code',
+            'continent_name',
+        ],
+    },
+    'dim_country': {
+        'accepted_range': [
+            ('population', 0, None),
+        ],
+        'accepted_values': [
+            ('who_region', ('Africa', 'Americas', 'Eastern Mediterranean', 'Europe', 'South-East Asia', 'Western Pacific')),
+        ],
+        'not_null': [
+            'continent_code',
+            'continent_name',
+            'country_iso2',
+            'country_iso3',
+            'country_name',
+        ],
+        'relationships': [
+            ('continent_code', 'dim_continent', 'continent_code'),
+        ],
+    },
+    'dim_date': {
+        'accepted_range': [
+            ('iso_day_of_week', 1, 7),
+            ('month', 1, 12),
+            ('quarter', 1, 4),
+        ],
+        'not_null': [
+            'date',
+            'year',
+        ],
+    },
+    'dim_epidemic': {
+        'accepted_values': [
+            ('epidemic_type', ('virus', 'bacteria', 'parasite', 'prion', 'fungus')),
+        ],
+        'expression_is_true': [
+            'end_date >= start_date',
+        ],
+        'not_null': [
+            'epidemic_code',
+            'epidemic_name',
+        ],
+    },
+    'dim_vaccine': {
+        'not_null': [
+            'epidemic_code',
+            'vaccine_name',
+        ],
+        'relationships': [
+            ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
+        ],
+    },
+    'fct_country_snapshot': {
+        'accepted_range': [
+            ('cases_per_million', 0, None),
+            ('cases_suspected_total', 0, None),
+            ('cases_total', 0, None),
+            ('deaths_per_million', 0, None),
+            ('deaths_total', 0, None),
+            ('hospitalized_total', 0, None),
+            ('population', 0, None),
+            ('population_reported', 0, None),
+            ('recovered_total', 0, None),
+            ('serious_critical_total', 0, None),
+            ('tests_total', 0, None),
+        ],
+        'accepted_values': [
+            ('epidemic_code', ('covid19', 'mpox')),
+            ('location_kind', ('country', 'aggregate', 'non_country', 'unresolved')),
+            ('source_code', ('jhu', 'worldometer', 'worldometer_summary', 'mpox')),
+        ],
+        'expression_is_true': [
+            "(location_kind = 'country') = (country_iso3 is not null)",
+        ],
+        'not_null': [
+            'country_snapshot_id',
+            'epidemic_code',
+            'load_id',
+            'location_kind',
+            'location_name',
+            'source_code',
+            'source_file',
+            'source_line',
+            'source_location_names',
+        ],
+        'relationships': [
+            ('as_of_date', 'dim_date', 'date'),
+            ('country_iso3', 'dim_country', 'country_iso3'),
+            ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
+        ],
+    },
+    'fct_epidemic_daily': {
+        'accepted_range': [
+            ('cases_cumulative', 0, None),
+            ('cases_cumulative_per_million', 0, None),
+            ('deaths_cumulative', 0, None),
+            ('deaths_cumulative_per_million', 0, None),
+            ('population', 0, None),
+            ('recovered_cumulative', 0, None),
+        ],
+        'accepted_values': [
+            ('epidemic_code', ('covid19', 'mpox')),
+            ('location_kind', ('country', 'aggregate', 'non_country', 'unresolved')),
+            ('source_code', ('jhu', 'worldometer', 'mpox')),
+        ],
+        'expression_is_true': [
+            "(location_kind = 'country') = (country_iso3 is not null)",
+            'is_cases_new_negative = coalesce(cases_new < 0, false) and is_deaths_new_negative = coalesce(deaths_new < 0, false)',
+        ],
+        'not_null': [
+            'date',
+            'epidemic_code',
+            'epidemic_daily_id',
+            'is_cases_new_negative',
+            'is_deaths_new_negative',
+            'is_derived',
+            'load_id',
+            'location_kind',
+            'location_name',
+            'source_code',
+            'source_file',
+            'source_line',
+            'source_location_names',
+        ],
+        'relationships': [
+            ('country_iso3', 'dim_country', 'country_iso3'),
+            ('date', 'dim_date', 'date'),
+            ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
+        ],
+    },
+    'fct_vaccinations': {
+        'accepted_range': [
+            ('doses_daily_per_million', 0, None),
+            ('doses_daily_smoothed', 0, None),
+            ('doses_per_hundred', 0, None),
+            ('doses_total', 0, None),
+            ('people_fully_vaccinated', 0, None),
+            ('people_fully_vaccinated_per_hundred', 0, None),
+            ('people_vaccinated', 0, None),
+            ('people_vaccinated_per_hundred', 0, None),
+            ('population', 0, None),
+        ],
+        'accepted_values': [
+            ('location_kind', ('country', 'subnational', 'aggregate', 'non_country', 'unresolved')),
+        ],
+        'expression_is_true': [
+            "(location_kind in ('country', 'subnational')) = (country_iso3 is not null)",
+        ],
+        'not_null': [
+            'date',
+            'load_id',
+            'location_kind',
+            'location_name',
+            'source_file',
+            'source_line',
+            'source_location_name',
+            'vaccination_id',
+        ],
+        'relationships': [
+            ('country_iso3', 'dim_country', 'country_iso3'),
+            ('date', 'dim_date', 'date'),
+        ],
+    },
+    'fct_vaccinations_by_manufacturer': {
+        'accepted_range': [
+            ('doses_total', 0, None),
+        ],
+        'accepted_values': [
+            ('location_kind', ('country', 'subnational', 'aggregate', 'non_country', 'unresolved')),
+        ],
+        'expression_is_true': [
+            "(location_kind in ('country', 'subnational')) = (country_iso3 is not null)",
+        ],
+        'not_null': [
+            'date',
+            'load_id',
+            'location_kind',
+            'location_name',
+            'source_file',
+            'source_line',
+            'source_location_name',
+            'vaccination_by_manufacturer_id',
+            'vaccine_name',
+        ],
+        'relationships': [
+            ('country_iso3', 'dim_country', 'country_iso3'),
+            ('date', 'dim_date', 'date'),
+            ('vaccine_name', 'dim_vaccine', 'vaccine_name'),
+        ],
+    },
+    'qa_file_row_counts': {
+        'accepted_values': [
+            ('last_status', ('loaded', 'failed')),
+        ],
+        'not_null': [
+            'clean_rows',
+            'quarantined_rows',
+            'raw_rows',
+            'raw_table',
+        ],
+    },
+    'qa_publisher_discrepancies': {
+        'expression_is_true': [
+            'cases_difference = worldometer_cases_cumulative - jhu_cases_cumulative',
+        ],
+        'not_null': [
+            'country_iso3',
+            'date',
+            'location_name',
+        ],
+        'relationships': [
+            ('country_iso3', 'dim_country', 'country_iso3'),
+            ('date', 'dim_date', 'date'),
+        ],
+    },
+    'qa_quarantine': {
+        'accepted_values': [
+            ('quarantine_level', ('row', 'cell')),
+        ],
+        'not_null': [
+            'quarantine_level',
+            'raw_table',
+            'reason',
+            'source_file',
+            'source_line',
+        ],
+        'relationships': [
+            ('raw_table', 'qa_file_row_counts', 'raw_table'),
+        ],
+    },
+    'qa_reconciliation_world_daily': {
+        'not_null': [
+            'date',
+            'is_reconciled',
+        ],
+        'relationships': [
+            ('date', 'dim_date', 'date'),
+        ],
+    },
+    'qa_unresolved_locations': {
+        'not_null': [
+            'location_name',
+        ],
+    },
+}

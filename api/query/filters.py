@@ -46,7 +46,7 @@ class ListQuery:
     count: bool = False
 
 
-def _column(table: sa.Table, name: str, parameter: str) -> sa.Column[Any]:
+def _column(table: sa.FromClause, name: str, parameter: str) -> sa.Column[Any]:
     column = table.c.get(name)
     if column is None:
         raise APIError(
@@ -57,6 +57,9 @@ def _column(table: sa.Table, name: str, parameter: str) -> sa.Column[Any]:
             hint="column names are those of the resource's schema (see /docs)",
         )
     return column
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def convert(column: sa.Column[Any], raw: str, parameter: str) -> Any:
@@ -72,12 +75,17 @@ def convert(column: sa.Column[Any], raw: str, parameter: str) -> Any:
         if python_type is dt.datetime:
             return dt.datetime.fromisoformat(raw)
         if python_type is int:
-            return int(raw)
+            value = int(raw)
+            if not INT64_MIN <= value <= INT64_MAX:
+                raise ValueError(raw)
+            return value
         if python_type is float:
             value = float(raw)
             if value != value or value in (float("inf"), float("-inf")):
                 raise ValueError(raw)
             return value
+        if "\x00" in raw:  # no database text type stores NUL
+            raise ValueError(raw)
     except ValueError:
         raise bad_request(
             "invalid_value",
@@ -152,7 +160,7 @@ def _is(column: sa.Column[Any], value: str, parameter: str) -> sa.ColumnElement[
     raise bad_request("invalid_value", f"is.{value} in {parameter!r}: use is.null, or is.true / is.false on booleans")
 
 
-def logic(table: sa.Table, operator: str, group: str, parameter: str) -> sa.ColumnElement[bool]:
+def logic(table: sa.FromClause, operator: str, group: str, parameter: str) -> sa.ColumnElement[bool]:
     """`(a.eq.1,and(b.gt.2,c.is.null))` joined with or/and."""
     if not (group.startswith("(") and group.endswith(")")):
         raise bad_request("invalid_syntax", f"{parameter!r} needs a parenthesised list", hint="or=(a.eq.1,b.gt.2)")
@@ -173,7 +181,7 @@ def logic(table: sa.Table, operator: str, group: str, parameter: str) -> sa.Colu
     return sa.or_(*clauses) if operator == "or" else sa.and_(*clauses)
 
 
-def _order(table: sa.Table, text: str) -> list[Any]:
+def _order(table: sa.FromClause, text: str) -> list[Any]:
     order: list[Any] = []
     for item in text.split(","):
         name, *modifiers = item.split(".")
@@ -206,7 +214,7 @@ def _integer(params: dict[str, str], name: str, default: int | None, low: int, h
 
 
 def parse_list_query(
-    table: sa.Table,
+    table: sa.FromClause,
     items: Sequence[tuple[str, str]],
     key: Sequence[str],
     default_limit: int | None,
@@ -245,5 +253,5 @@ def to_select(query: ListQuery) -> sa.Select[Any]:
     return statement.limit(query.limit) if query.limit is not None else statement
 
 
-def to_count(table: sa.Table, query: ListQuery) -> sa.Select[Any]:
+def to_count(table: sa.FromClause, query: ListQuery) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(table).where(*query.where)

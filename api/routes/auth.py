@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session, select
 
 from api.core.config import Settings
-from api.core.deps import app_settings, users_session
+from api.core.deps import app_session, app_settings
 from api.core.errors import APIError, ErrorBody
 from api.core.security import create_access_token, password_hash, verify_password
 from api.models.users import Token, User
@@ -22,7 +22,7 @@ _DUMMY_HASH = password_hash.hash("timing-equaliser-password")
 def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     settings: Annotated[Settings, Depends(app_settings)],
-    session: Annotated[Session, Depends(users_session)],
+    session: Annotated[Session, Depends(app_session)],
 ) -> Token:
     """Log in with the OAuth2 password flow; the token carries the user's role and expires."""
     user = session.exec(select(User).where(User.username == form.username)).first()

@@ -11,10 +11,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, create_model
 
 from api.core.config import Settings
-from api.core.deps import CurrentUser, app_settings, get_warehouse, require
+from api.core.deps import CurrentUser, app_settings, get_edit_store, get_warehouse, require
 from api.core.errors import APIError, ErrorBody
 from api.core.security import Role
 from api.core.warehouse import Warehouse
+from api.editing.overlay import rows_source
+from api.editing.rows import key_text
+from api.editing.store import EditStore
 from api.query.csv_export import stream_csv
 from api.query.filters import convert, parse_list_query, to_count, to_select
 from api.resources import RESOURCES, Resource
@@ -25,7 +28,7 @@ GRAMMAR = (
     "`select=a,b`, sort with `order=a.desc,b`, page with `limit` and `offset`, add `count=exact` for the total. "
     "Send `Accept: text/csv` or `format=csv` to stream CSV (ANALYST and above). "
     "`X-Data-As-Of` tells when the data was last loaded; rows carry `source_file`, `source_line` and "
-    "`load_id` where they come from one input file."
+    "`load_id` where they come from one input file. Edits made through the API show at once."
 )
 AS_OF_HEADER = "X-Data-As-Of"  # when the ELT last loaded the data successfully
 FILTER_PATTERN = r"^(not\.)?(eq|neq|lt|lte|gt|gte|like|ilike|in|is)\..*$"
@@ -98,13 +101,17 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
         user: Annotated[CurrentUser, Depends(reader)],
         warehouse: Annotated[Warehouse, Depends(get_warehouse)],
         settings: Annotated[Settings, Depends(app_settings)],
+        store: Annotated[EditStore, Depends(get_edit_store)],
     ) -> Any:
         items = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
         as_of = {AS_OF_HEADER: warehouse.as_of() or ""}
+        source = table
+        if resource.editable:  # edits newer than the marts' last build, put over them
+            source = rows_source(resource, store.pending(resource, warehouse.edits_applied_through()))
         if _wants_csv(request):
             if not user.role.at_least(Role.ANALYST):
                 raise APIError(403, "forbidden", "CSV export needs role ANALYST or above")
-            query = parse_list_query(table, items, resource.key, None, None)
+            query = parse_list_query(source, items, resource.key, None, None)
             return StreamingResponse(
                 stream_csv(warehouse, to_select(query), [c.name for c in query.columns]),
                 media_type="text/csv",
@@ -113,10 +120,10 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
                     **as_of,
                 },
             )
-        query = parse_list_query(table, items, resource.key, settings.default_page_size, settings.max_page_size)
+        query = parse_list_query(source, items, resource.key, settings.default_page_size, settings.max_page_size)
         with warehouse.connect() as connection:
             rows = connection.execute(to_select(query)).mappings().all()
-            total = connection.execute(to_count(table, query)).scalar() if query.count else None
+            total = connection.execute(to_count(source, query)).scalar() if query.count else None
         page = {"data": [dict(row) for row in rows], "count": total, "limit": query.limit, "offset": query.offset}
         # The rows come from the contracted mart and match the documented page model: skip re-validating.
         return _json_response(page, as_of)
@@ -143,16 +150,21 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
             key_value: str,
             _user: Annotated[CurrentUser, Depends(reader)],
             warehouse: Annotated[Warehouse, Depends(get_warehouse)],
+            store: Annotated[EditStore, Depends(get_edit_store)],
         ) -> Any:
             value = convert(key, key_value, key.name)
-            row = warehouse.fetch_by_key(table, key.name, value)
+            edited, row = False, None
+            if resource.editable:
+                edited, row = store.pending_row(resource, key_text(value), warehouse.edits_applied_through())
+            if not edited:
+                row = warehouse.fetch_by_key(table, key.name, value)
             if row is None:
                 raise APIError(404, "not_found", f"no {resource.path} with {key.name} = {key_value!r}")
             # Rows come straight from the contracted mart, so they already match the response model.
             return _json_response(row, {AS_OF_HEADER: warehouse.as_of() or ""})
 
         router.add_api_route(
-            f"/{resource.path}/{{key_value}}",
+            f"/{resource.path}/{{key_value:path}}",
             read_one,
             methods=["GET"],
             summary=f"Read one of {resource.summary.lower()} by {key.name}",

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from api.core.deps import CurrentUser, require, users_session
+from api.core.deps import CurrentUser, app_session, require
 from api.core.errors import APIError, ErrorBody
 from api.core.security import Role, hash_password
 from api.models.users import User
@@ -50,7 +50,7 @@ def _out(user: User) -> UserOut:
 
 @router.get("", response_model=list[UserOut])
 def list_users(
-    _admin: Annotated[CurrentUser, Depends(admin)], session: Annotated[Session, Depends(users_session)]
+    _admin: Annotated[CurrentUser, Depends(admin)], session: Annotated[Session, Depends(app_session)]
 ) -> list[UserOut]:
     """Every user with role and status (never the password hash)."""
     return [_out(user) for user in session.exec(select(User).order_by(User.username)).all()]
@@ -60,7 +60,7 @@ def list_users(
 def create_user(
     body: UserCreate,
     _admin: Annotated[CurrentUser, Depends(admin)],
-    session: Annotated[Session, Depends(users_session)],
+    session: Annotated[Session, Depends(app_session)],
 ) -> UserOut:
     """Create a user; the password is stored as an argon2 hash."""
     if session.exec(select(User).where(User.username == body.username)).first():
@@ -77,7 +77,7 @@ def update_user(
     username: str,
     body: UserUpdate,
     current: Annotated[CurrentUser, Depends(admin)],
-    session: Annotated[Session, Depends(users_session)],
+    session: Annotated[Session, Depends(app_session)],
 ) -> UserOut:
     """Change role, active flag or password. Tokens already issued stay valid until they expire."""
     user = _get(session, username)
@@ -99,7 +99,7 @@ def update_user(
 def delete_user(
     username: str,
     current: Annotated[CurrentUser, Depends(admin)],
-    session: Annotated[Session, Depends(users_session)],
+    session: Annotated[Session, Depends(app_session)],
 ) -> Response:
     """Delete a user (an admin cannot delete themselves)."""
     if username == current.username:

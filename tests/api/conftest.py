@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.core.app_db import create_user
 from api.core.config import Settings
 from api.core.security import Role
-from api.core.users_db import create_user
 from ingest.elt import run
 from ingest.warehouse import PostgresSettings, Target
 from tests.conftest import SAMPLE_DIR, duckdb_target

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 
+from api.core.app_db import create_user
 from api.core.config import Settings
 from api.core.security import Role
-from api.core.users_db import create_user
 from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT
 from tests.conftest import duckdb_target

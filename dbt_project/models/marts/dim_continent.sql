@@ -10,4 +10,4 @@ final as (
     from continents
 )
 
-select * from final
+{{ apply_api_edits('final') }}

@@ -19,4 +19,4 @@ final as (
     left join continents on countries.continent_code = continents.continent_code
 )
 
-select * from final
+{{ apply_api_edits('final') }}

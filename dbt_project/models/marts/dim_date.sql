@@ -39,4 +39,4 @@ final as (
     from days
 )
 
-select * from final
+{{ apply_api_edits('final') }}

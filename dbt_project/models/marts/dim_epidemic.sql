@@ -15,4 +15,4 @@ final as (
     from epidemics
 )
 
-select * from final
+{{ apply_api_edits('final') }}

@@ -12,4 +12,4 @@ final as (
     from vaccines
 )
 
-select * from final
+{{ apply_api_edits('final') }}

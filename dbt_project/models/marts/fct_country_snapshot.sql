@@ -36,4 +36,4 @@ final as (
     left join countries on located.country_iso3 = countries.country_iso3
 )
 
-select * from final
+{{ apply_api_edits('final') }}

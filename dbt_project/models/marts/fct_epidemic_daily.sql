@@ -90,4 +90,4 @@ final as (
     left join countries on averaged.country_iso3 = countries.country_iso3
 )
 
-select * from final
+{{ apply_api_edits('final') }}

@@ -19,4 +19,4 @@ final as (
     from located
 )
 
-select * from final
+{{ apply_api_edits('final') }}

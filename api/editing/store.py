@@ -1,0 +1,319 @@
+"""The edit log: write edits, find the ones the marts do not contain yet, read history, revert.
+
+Every row an edit touches gets one event in `mart_edits` (api/models/edits.py); the latest event of a row
+is in force. Edits up to `applied_through` (the highest edit id the last ELT build folded into the marts,
+see Warehouse.edits_applied_through) are in the marts already; newer ones are "pending" and the API puts
+them over the marts itself until the next build (api/editing/overlay.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from api.core.app_db import app_engine
+from api.core.config import Settings
+from api.core.errors import APIError
+from api.editing.rows import complete_row, from_json, to_json
+from api.models.edits import Edit, EditOut
+from api.resources import EDITABLE, Resource
+
+EDITS: sa.Table = Edit.__table__  # type: ignore[attr-defined]
+CHUNK = 500
+
+# Rows of a resource as the marts have them, by key text (missing keys are absent from the dict).
+MartRows = Callable[[Resource, Sequence[str]], dict[str, dict[str, Any]]]
+# (row key, problem) for rows that would fail the mart's data tests (api/editing/checks.py).
+Check = Callable[[Resource, dict[str, dict[str, Any]]], list[tuple[str, str]]]
+
+
+@dataclass
+class Change:
+    """One row to write: an upsert of `values` (python-typed columns) or a delete."""
+
+    key: str
+    operation: str  # upsert | delete
+    values: dict[str, Any] = field(default_factory=dict)
+    must_exist: bool = False  # PATCH / DELETE: the row must be there
+    must_not_exist: bool = False  # POST: the row must not be there yet
+
+
+@dataclass
+class WriteResult:
+    batch_id: str
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rows: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # key -> row after the write
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class EditStore:
+    def __init__(self, settings: Settings) -> None:
+        self.engine = app_engine(settings.app_url)
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def pending(self, resource: Resource, applied_through: int) -> dict[str, dict[str, Any] | None]:
+        """Rows whose latest edit is newer than the marts: key text -> row now (None: deleted)."""
+        statement = (
+            sa.select(EDITS.c.row_key, EDITS.c.after_row)
+            .where(EDITS.c.resource == resource.table.name, EDITS.c.edit_id > applied_through)
+            .order_by(EDITS.c.edit_id)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement).all()
+        return {key: from_json(resource, after) for key, after in rows}  # later events overwrite earlier
+
+    def pending_row(self, resource: Resource, key: str, applied_through: int) -> tuple[bool, dict[str, Any] | None]:
+        """(True, row now or None if deleted) when the row has an edit newer than the marts, else (False, None)."""
+        statement = (
+            sa.select(EDITS.c.after_row)
+            .where(
+                EDITS.c.resource == resource.table.name,
+                EDITS.c.row_key == key,
+                EDITS.c.edit_id > applied_through,
+            )
+            .order_by(EDITS.c.edit_id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(statement).first()
+        return (False, None) if row is None else (True, from_json(resource, row.after_row))
+
+    def has_pending(self, resource: Resource, applied_through: int) -> bool:
+        statement = sa.select(EDITS.c.edit_id).where(
+            EDITS.c.resource == resource.table.name, EDITS.c.edit_id > applied_through
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(statement.limit(1)).first() is not None
+
+    def get(self, edit_id: int) -> Any:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(EDITS).where(EDITS.c.edit_id == edit_id)).first()
+        if row is None:
+            raise APIError(404, "not_found", f"no edit with edit_id = {edit_id}")
+        return row
+
+    def history(self, resource: Resource, key: str) -> list[Any]:
+        statement = (
+            sa.select(EDITS)
+            .where(EDITS.c.resource == resource.table.name, EDITS.c.row_key == key)
+            .order_by(EDITS.c.edit_id)
+        )
+        with self.engine.connect() as connection:
+            return list(connection.execute(statement).all())
+
+    def _latest(self, connection: sa.Connection, resource: Resource, keys: Iterable[str]) -> dict[str, Any]:
+        """The latest event of each key that has one."""
+        latest: dict[str, Any] = {}
+        keys = list(dict.fromkeys(keys))
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            newest = (
+                sa.select(EDITS.c.row_key, sa.func.max(EDITS.c.edit_id).label("edit_id"))
+                .where(EDITS.c.resource == resource.table.name, EDITS.c.row_key.in_(chunk))
+                .group_by(EDITS.c.row_key)
+                .subquery()
+            )
+            statement = sa.select(EDITS).join(newest, EDITS.c.edit_id == newest.c.edit_id)
+            latest.update({row.row_key: row for row in connection.execute(statement)})
+        return latest
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def _lock(self, connection: sa.Connection) -> None:
+        if connection.dialect.name == "postgresql":  # serialise writers (SQLite: BEGIN IMMEDIATE does it)
+            connection.execute(sa.text("select pg_advisory_xact_lock(hashtext('mart_edits'))"))
+
+    def _visible(
+        self,
+        resource: Resource,
+        keys: Sequence[str],
+        latest: dict[str, Any],
+        applied_through: int,
+        mart_rows: MartRows,
+    ) -> dict[str, dict[str, Any] | None]:
+        """Each key's row as readers see it now: its pending edit's row, else the mart's row."""
+        visible: dict[str, dict[str, Any] | None] = {}
+        from_marts = [key for key in keys if key not in latest or latest[key].edit_id <= applied_through]
+        marts = mart_rows(resource, from_marts) if from_marts else {}
+        for key in keys:
+            event = latest.get(key)
+            if event is not None and event.edit_id > applied_through:
+                visible[key] = from_json(resource, event.after_row)
+            else:
+                visible[key] = marts.get(key)
+        return visible
+
+    def write(
+        self,
+        resource: Resource,
+        changes: Sequence[Change],
+        user: str,
+        reason: str | None,
+        applied_through: int,
+        mart_rows: MartRows,
+        check: Check | None = None,
+        first_row: int = 0,
+    ) -> WriteResult:
+        """Record the changes as one batch, all or nothing. Problems raise one error listing each row's
+        (`row` counts from `first_row`): 404/409/422 for a single problem, 422 for several."""
+        result = WriteResult(batch_id=uuid.uuid4().hex)
+        keys = [change.key for change in changes]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1}) if len(set(keys)) != len(keys) else []
+        if duplicates:
+            raise APIError(
+                422,
+                "duplicate_keys",
+                "the same row appears more than once in the request",
+                details=[{"key": key} for key in duplicates[:100]],
+            )
+        with self.engine.connect().execution_options(write_lock=True) as connection, connection.begin():
+            self._lock(connection)
+            latest = self._latest(connection, resource, keys)
+            visible = self._visible(resource, keys, latest, applied_through, mart_rows)
+            events, problems = [], []
+            now = _now()
+            for index, change in enumerate(changes):
+                before = visible[change.key]
+                if change.must_exist and before is None:
+                    problems.append((404, index, change.key, "no such row"))
+                    continue
+                if change.must_not_exist and before is not None:
+                    problems.append((409, index, change.key, "the row exists already (PATCH it, or import to upsert)"))
+                    continue
+                event = self._event(resource, change, before, latest.get(change.key), result)
+                if event is not None:
+                    events.append(
+                        {**event, "batch_id": result.batch_id, "reason": reason, "edited_by": user, "edited_at": now}
+                    )
+            if check is not None and not problems:
+                written = {event["row_key"]: result.rows[event["row_key"]] for event in events}
+                index = {change.key: position for position, change in enumerate(changes)}
+                problems += [
+                    (422, index[key], key, text)
+                    for key, text in check(resource, {k: v for k, v in written.items() if v})
+                ]
+            if problems:
+                status = problems[0][0] if len(problems) == 1 else 422
+                raise APIError(
+                    status,
+                    {404: "not_found", 409: "conflict"}.get(status, "invalid_rows"),
+                    problems[0][3] if len(problems) == 1 else f"{len(problems)} problems; nothing was written",
+                    details=[
+                        {"row": index + first_row, "key": key, "error": text} for _, index, key, text in problems[:100]
+                    ],
+                )
+            if events:
+                connection.execute(sa.insert(EDITS), events)
+        return result
+
+    def _event(
+        self,
+        resource: Resource,
+        change: Change,
+        before: dict[str, Any] | None,
+        latest: Any,
+        result: WriteResult,
+    ) -> dict[str, Any] | None:
+        base = {"resource": resource.table.name, "row_key": change.key, "before_row": to_json(before)}
+        if change.operation == "delete":
+            result.deleted.append(change.key)
+            result.rows[change.key] = None
+            return {**base, "operation": "delete", "changes": None, "after_row": None}
+        given = {name: value for name, value in change.values.items() if name not in resource.identity_columns}
+        if before is None:
+            after = {column.name: change.values.get(column.name) for column in resource.table.columns}
+        else:
+            after = {**before, **given}
+        complete_row(resource, after, before, result.batch_id)
+        if after == before:
+            result.unchanged.append(change.key)
+            result.rows[change.key] = before
+            return None
+        (result.created if before is None else result.updated).append(change.key)
+        changed = {
+            name: value
+            for name, value in after.items()
+            if name not in resource.identity_columns and (before is None or before.get(name) != value)
+        }
+        in_force = latest is not None and latest.operation == "upsert"
+        cumulative = {**(_decode(latest.changes) if in_force else {}), **changed}
+        result.rows[change.key] = after
+        return {**base, "operation": "upsert", "changes": to_json(cumulative), "after_row": to_json(after)}
+
+    def revert(self, edit_id: int, user: str, reason: str | None, applied_through: int, mart_rows: MartRows) -> Any:
+        """Undo an edit that is its row's latest: the row goes back to how it was before the edit."""
+        event = self.get(edit_id)
+        resource = EDITABLE[event.resource]
+        with self.engine.connect().execution_options(write_lock=True) as connection, connection.begin():
+            self._lock(connection)
+            latest = self._latest(connection, resource, [event.row_key])[event.row_key]
+            if latest.edit_id != event.edit_id:
+                raise APIError(
+                    409,
+                    "conflict",
+                    f"edit {edit_id} is not the latest edit of its row (edit {latest.edit_id} is)",
+                    hint=f"revert edit {latest.edit_id} first",
+                )
+            previous = connection.execute(
+                sa.select(EDITS)
+                .where(
+                    EDITS.c.resource == event.resource,
+                    EDITS.c.row_key == event.row_key,
+                    EDITS.c.edit_id < event.edit_id,
+                )
+                .order_by(EDITS.c.edit_id.desc())
+                .limit(1)
+            ).first()
+            before = self._visible(resource, [event.row_key], {event.row_key: latest}, applied_through, mart_rows)
+            restores = previous is not None and previous.operation != "revert"
+            row = {
+                "batch_id": uuid.uuid4().hex,
+                "resource": event.resource,
+                "row_key": event.row_key,
+                "operation": previous.operation if restores else "revert",
+                "changes": previous.changes if restores else None,
+                "after_row": event.before_row,
+                "before_row": to_json(before[event.row_key]),
+                "reason": reason or f"revert edit {edit_id}",
+                "edited_by": user,
+                "edited_at": _now(),
+            }
+            new_id = connection.execute(sa.insert(EDITS).values(**row).returning(EDITS.c.edit_id)).scalar_one()
+        return self.get(new_id)
+
+
+def _decode(text: str | None) -> dict[str, Any]:
+    return json.loads(text) if text else {}
+
+
+def edit_out(row: Any, applied_through: int) -> EditOut:
+    def decode(text: str | None) -> dict[str, Any] | None:
+        return json.loads(text) if text else None
+
+    return EditOut(
+        edit_id=row.edit_id,
+        batch_id=row.batch_id,
+        resource=row.resource,
+        row_key=row.row_key,
+        operation=row.operation,
+        changes=decode(row.changes),
+        after_row=decode(row.after_row),
+        before_row=decode(row.before_row),
+        reason=row.reason,
+        edited_by=row.edited_by,
+        edited_at=row.edited_at,
+        applied=row.edit_id <= applied_through,
+    )

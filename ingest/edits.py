@@ -1,0 +1,107 @@
+"""Copy the API's edit log into the warehouse so dbt applies every edit at each build.
+
+The REST API appends edits to its own database (table `mart_edits`: SQLite beside the DuckDB file by
+default, or the Postgres database, or APP_DATABASE_URL). Each ELT run copies that table, untouched,
+into `raw.api_edits` of the warehouse it builds (the staged copy on DuckDB), and the marts apply it
+(dbt_project/macros/api_edits.sql). An edit therefore survives every later run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest.warehouse import RAW_SCHEMA, Connection, Target
+
+APP_EDITS_TABLE = "mart_edits"  # in the API's database (api/models/edits.py)
+RAW_EDITS_TABLE = "api_edits"
+COLUMNS = (
+    "edit_id",
+    "batch_id",
+    "resource",
+    "row_key",
+    "operation",
+    "changes",
+    "after_row",
+    "before_row",
+    "reason",
+    "edited_by",
+    "edited_at",
+)
+ARROW_SCHEMA = pa.schema(
+    [("edit_id", pa.int64())]
+    + [(name, pa.string()) for name in COLUMNS[1:-1]]
+    + [("edited_at", pa.timestamp("us", tz="UTC"))]
+)
+
+
+def app_database_url(target: Target, env: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """Where the API keeps users and edits: APP_DATABASE_URL, else what the API defaults to (api/core/config.py):
+    SQLite beside the DuckDB file, or the Postgres warehouse itself."""
+    if env.get("APP_DATABASE_URL"):
+        return env["APP_DATABASE_URL"]
+    if target.name == "duckdb":
+        assert target.duckdb_path is not None
+        return f"sqlite:///{target.duckdb_path.with_name('app_state.sqlite')}"
+    assert target.postgres is not None
+    return target.postgres.url
+
+
+def read_edits(url: str) -> pa.Table:
+    """All edit events, oldest first; an empty table when the API never stored one."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return ARROW_SCHEMA.empty_table()
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(APP_EDITS_TABLE):
+                return ARROW_SCHEMA.empty_table()
+            frame = pd.read_sql_query(
+                sa.text(f"select {', '.join(COLUMNS)} from {APP_EDITS_TABLE} order by edit_id"), connection
+            )
+    finally:
+        engine.dispose()
+    frame["edited_at"] = pd.to_datetime(frame["edited_at"], utc=True)
+    return pa.Table.from_pandas(frame, schema=ARROW_SCHEMA, preserve_index=False)
+
+
+def edits_version(edits: pa.Table) -> str:
+    """Changes whenever an edit is added: part of the run fingerprint, so new edits trigger a build."""
+    ids = edits.column("edit_id").to_pylist()
+    return hashlib.sha256(f"{len(ids)}:{max(ids, default=0)}".encode()).hexdigest()[:16]
+
+
+def write_edits(conn: Connection, target: Target, edits: pa.Table) -> None:
+    """Replace raw.api_edits with `edits` (created with its columns even when there are none)."""
+    conn.execute(f"create schema if not exists {RAW_SCHEMA}")
+    if target.name == "duckdb":
+        duck = conn._conn
+        duck.register("api_edits_arrow", edits)
+        try:
+            duck.execute(f"create or replace table {RAW_SCHEMA}.{RAW_EDITS_TABLE} as select * from api_edits_arrow")
+        finally:
+            duck.unregister("api_edits_arrow")
+        return
+    import adbc_driver_postgresql.dbapi as adbc
+
+    # Emptied and refilled in one transaction, not replaced: the live staging view depends on the table.
+    assert target.postgres is not None
+    columns = ", ".join(
+        f"{name} {'bigint' if name == 'edit_id' else 'timestamptz' if name == 'edited_at' else 'text'}"
+        for name in COLUMNS
+    )
+    with adbc.connect(target.postgres.url) as adbc_conn, adbc_conn.cursor() as cursor:
+        cursor.execute(f"create table if not exists {RAW_SCHEMA}.{RAW_EDITS_TABLE} ({columns})")
+        cursor.execute(f"delete from {RAW_SCHEMA}.{RAW_EDITS_TABLE}")
+        if edits.num_rows:
+            cursor.adbc_ingest(RAW_EDITS_TABLE, edits, mode="append", db_schema_name=RAW_SCHEMA)
+        adbc_conn.commit()
