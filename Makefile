@@ -17,7 +17,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir . --target $(ELT_TARGET)
 
-.PHONY: help venv elt docs docs-serve lint format test bench bench-api lock clean api createadmin api-models
+.PHONY: help venv elt docs docs-serve lint format test bench bench-api lock clean api createadmin api-models up down compose-config report dashboards exposures
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -57,12 +57,12 @@ docs-serve: docs ## Serve the docs site on http://localhost:8080
 	$(DBT) docs serve $(DBT_ARGS) --port 8080 --no-browser
 
 lint: $(STAMP) ## sqlfluff (dbt templater) on models, ruff on Python
-	$(BIN)/ruff check ingest api tests bench scripts
-	$(BIN)/ruff format --check ingest api tests bench scripts
+	$(BIN)/ruff check ingest api dashboards tests bench scripts
+	$(BIN)/ruff format --check ingest api dashboards tests bench scripts
 	$(BIN)/sqlfluff lint dbt_project/models $(wildcard dbt_project/tests dbt_project/analyses)
 
 format: $(STAMP) ## Apply ruff format and sqlfluff fix
-	$(BIN)/ruff format ingest api tests bench scripts
+	$(BIN)/ruff format ingest api dashboards tests bench scripts
 	$(BIN)/sqlfluff fix dbt_project/models
 
 test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB and Postgres, end-to-end on real data
@@ -82,3 +82,28 @@ lock: ## Re-resolve requirements.in into the pinned requirements.txt
 
 clean: ## Remove the warehouse, dbt artifacts and caches (keeps the virtualenv)
 	rm -rf warehouse.duckdb warehouse.duckdb.wal .warehouse-build dbt_project/target dbt_project/logs .pytest_cache
+
+# Production stack (docker-compose.yml, docs/deploy.md): the Compose v2 plugin, else docker-compose v1.
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+
+up: ## Build and start the production stack (Postgres, ELT, API, Metabase, docs); needs .env
+	@test -f .env || { echo "No .env file: cp .env.example .env, then replace every change-me value (docs/deploy.md)"; exit 1; }
+	@! grep -q '=change-me' .env || { echo ".env still has change-me placeholders: set real secrets (openssl rand -hex 32)"; exit 1; }
+	$(COMPOSE) up -d --build
+
+down: ## Stop the production stack (the data volumes are kept)
+	$(COMPOSE) down
+
+compose-config: ## Validate docker-compose.yml with the placeholders of .env.example
+	$(COMPOSE) --env-file .env.example config --quiet && echo "docker-compose.yml is valid"
+
+# Dashboards as code: dashboards/specs/*.yml (docs/dashboards.md).
+report: $(STAMP) ## Render every dashboard to one static HTML file: reports/index.html
+	$(BIN)/python -m dashboards.report
+
+dashboards: $(STAMP) ## Provision the dashboards into Metabase (MB_URL, MB_API_KEY or MB_USER/MB_PASSWORD), then dbt-metabase
+	$(DBT) parse $(DBT_ARGS)
+	$(BIN)/python -m dashboards.metabase --manifest dbt_project/target/manifest.json
+
+exposures: $(STAMP) ## Regenerate dbt_project/models/exposures.yml from the specs and api/resources.py
+	$(BIN)/python -m dashboards.exposures

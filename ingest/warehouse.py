@@ -5,6 +5,8 @@ Settings come from the environment:
 - `DUCKDB_PATH`: the DuckDB file (default `warehouse.duckdb` at the project root).
 - `DATABASE_URL` (`postgresql://user:password@host:port/db`) or the usual `PGHOST`, `PGPORT`, `PGUSER`,
   `PGPASSWORD`, `PGDATABASE` variables for Postgres.
+- `ELT_DATABASE_URL`, when set, wins over `DATABASE_URL`: a process that reads the marts as a read-only
+  role (the API) names the owner role the ELT it starts must write as (see docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ class PostgresSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | os._Environ[str] = os.environ) -> PostgresSettings:
-        url = env.get("DATABASE_URL")
+        variable = "ELT_DATABASE_URL" if env.get("ELT_DATABASE_URL") else "DATABASE_URL"
+        url = env.get(variable)
         if url:
             parts = urlsplit(url)
             if not parts.scheme.startswith("postgres"):
-                raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got scheme {parts.scheme!r}")
+                raise ValueError(f"{variable} must be a postgresql:// URL, got scheme {parts.scheme!r}")
             return cls(
                 host=parts.hostname or "localhost",
                 port=parts.port or 5432,

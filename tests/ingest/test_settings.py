@@ -23,6 +23,19 @@ def test_postgres_from_database_url() -> None:
     assert target.dbt_env()["PGPASSWORD"] == "s@cret"
 
 
+def test_elt_database_url_wins_over_database_url() -> None:
+    """The API reads as a read-only role (DATABASE_URL); the ELT it starts writes as the owner."""
+    env = {
+        "ELT_TARGET": "postgres",
+        "DATABASE_URL": "postgresql://reader:r@db/epi",
+        "ELT_DATABASE_URL": "postgresql://owner:o@db/epi",
+    }
+    settings = Target.from_env(env).postgres
+    assert settings is not None and (settings.user, settings.password) == ("owner", "o")
+    with pytest.raises(ValueError, match="ELT_DATABASE_URL"):
+        Target.from_env({**env, "ELT_DATABASE_URL": "mysql://owner@db/epi"})
+
+
 def test_postgres_from_pg_variables() -> None:
     env = {"ELT_TARGET": "Postgres", "PGHOST": "h", "PGPORT": "5433", "PGUSER": "u", "PGDATABASE": "d"}
     settings = Target.from_env(env).postgres
