@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target
 from tests.support import postgres
 
@@ -56,4 +57,21 @@ def postgres_target(postgres_server: PostgresSettings) -> Iterator[Target]:
     """A warehouse in a fresh database of the test Postgres server, dropped afterwards."""
     database = postgres.create_database(postgres_server)
     yield Target(name="postgres", postgres=database)
+    postgres.drop_database(postgres_server, database.database)
+
+
+# Warehouses built once per session from the shipped sample (read by tests/dbt and tests/dashboards).
+@pytest.fixture(scope="session")
+def sample_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Target:
+    target = duckdb_target(tmp_path_factory.mktemp("duckdb") / "warehouse.duckdb")
+    assert run(SAMPLE_DIR, target) == 0, "make elt on the sample must succeed on DuckDB"
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_postgres(postgres_server: PostgresSettings) -> Iterator[Target]:
+    database = postgres.create_database(postgres_server, prefix="sample")
+    target = Target(name="postgres", postgres=database)
+    assert run(SAMPLE_DIR, target) == 0, "make elt on the sample must succeed on Postgres"
+    yield target
     postgres.drop_database(postgres_server, database.database)

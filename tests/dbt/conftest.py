@@ -1,31 +1,10 @@
-"""Warehouses built once per session from the shipped sample, on DuckDB and on Postgres."""
+"""The sample warehouses (`sample_duckdb`, `sample_postgres`, in tests/conftest.py) as one parametrised fixture."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from ingest.elt import run
-from ingest.warehouse import PostgresSettings, Target
-from tests.conftest import SAMPLE_DIR, duckdb_target
-from tests.support import postgres
-
-
-@pytest.fixture(scope="session")
-def sample_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Target:
-    target = duckdb_target(tmp_path_factory.mktemp("duckdb") / "warehouse.duckdb")
-    assert run(SAMPLE_DIR, target) == 0, "make elt on the sample must succeed on DuckDB"
-    return target
-
-
-@pytest.fixture(scope="session")
-def sample_postgres(postgres_server: PostgresSettings) -> Iterator[Target]:
-    database = postgres.create_database(postgres_server, prefix="sample")
-    target = Target(name="postgres", postgres=database)
-    assert run(SAMPLE_DIR, target) == 0, "make elt on the sample must succeed on Postgres"
-    yield target
-    postgres.drop_database(postgres_server, database.database)
+from ingest.warehouse import Target
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
