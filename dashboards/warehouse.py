@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from dashboards.spec import Card, bind, render_sql
-from ingest.warehouse import Target
+from ingest.warehouse import Connection, Target
 
 
 class CardQueryError(RuntimeError):
@@ -23,15 +23,8 @@ class Warehouse:
 
     def __init__(self, target: Target) -> None:
         self.target = target
-        if target.name == "duckdb":
-            import duckdb
-
-            self._conn: Any = duckdb.connect(str(target.duckdb_path), read_only=True)
-        else:
-            import psycopg
-
-            assert target.postgres is not None
-            self._conn = psycopg.connect(target.postgres.url, autocommit=True)
+        self._connection = Connection(target, read_only=True)
+        self._conn: Any = self._connection.driver
 
     def frame(self, card: Card, values: Mapping[str, str] | None = None) -> pd.DataFrame:
         params = bind(card, values or {})
@@ -47,7 +40,7 @@ class Warehouse:
         return _plain_types(frame)
 
     def close(self) -> None:
-        self._conn.close()
+        self._connection.close()
 
 
 def _plain_types(frame: pd.DataFrame) -> pd.DataFrame:

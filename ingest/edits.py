@@ -84,7 +84,7 @@ def write_edits(conn: Connection, target: Target, edits: pa.Table) -> None:
     """Replace raw.api_edits with `edits` (created with its columns even when there are none)."""
     conn.execute(f"create schema if not exists {RAW_SCHEMA}")
     if target.name == "duckdb":
-        duck = conn._conn
+        duck = conn.driver
         duck.register("api_edits_arrow", edits)
         try:
             duck.execute(f"create or replace table {RAW_SCHEMA}.{RAW_EDITS_TABLE} as select * from api_edits_arrow")

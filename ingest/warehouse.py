@@ -143,6 +143,11 @@ class Connection:
             assert target.postgres is not None
             self._conn = psycopg.connect(target.postgres.url, autocommit=True)
 
+    @property
+    def driver(self) -> Any:
+        """The database's own connection (duckdb or psycopg), for what the wrapper does not cover."""
+        return self._conn
+
     def _run(self, sql: str, params: Sequence[Any]) -> Any:
         if self.target.name == "duckdb":
             return self._conn.execute(sql, list(params))
