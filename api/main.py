@@ -38,9 +38,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_rate_limits(app, settings)
     app.add_middleware(RequestLogMiddleware)
     Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
-    # Writes before reads: `GET /<resource>/<key>/history` must be tried before `GET /<resource>/<key>`,
-    # whose key may contain slashes (vaccine names such as Oxford/AstraZeneca).
-    routers = (health.router, auth.router, users.router, elt.router, edits.build_router(), resources.build_router())
+    # Starlette tries routes in order: the hot reads early, the edit log's reads before them (see
+    # api.routes.edits.build_routers), the writes and the admin routes last.
+    edit_reads, edit_writes = edits.build_routers()
+    routers = (health.router, auth.router, edit_reads, resources.build_router(), edit_writes, users.router, elt.router)
     for router in routers:
         _add_routes(app, router)
     return app

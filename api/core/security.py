@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from enum import StrEnum
 from typing import Any
 
@@ -50,11 +51,25 @@ def create_access_token(settings: Settings, username: str, role: Role, now: dt.d
     return jwt.encode(claims, settings.jwt_secret, algorithm=settings.jwt_algorithm)
 
 
+# Tokens already verified, until they expire: a request checks its token twice (rate-limit key, then
+# the user), and a client sends the same token many times. Only valid tokens are kept.
+_VERIFIED: dict[tuple[str, str, str], dict[str, Any]] = {}
+_VERIFIED_MAX = 4096
+
+
 def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
     """Claims of a valid token; raises jwt.InvalidTokenError otherwise (expired, forged, alg none...)."""
-    return jwt.decode(
+    key = (settings.jwt_secret, settings.jwt_algorithm, token)
+    claims = _VERIFIED.get(key)
+    if claims is not None and claims["exp"] > time.time():
+        return claims
+    claims = jwt.decode(
         token,
         settings.jwt_secret,
         algorithms=[settings.jwt_algorithm],
         options={"require": ["sub", "role", "exp", "iat"]},
     )
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = claims
+    return claims

@@ -132,7 +132,8 @@ def _store_write(
     )
 
 
-def add_write_routes(router: APIRouter, resource: Resource) -> None:
+def add_write_routes(router: APIRouter, history: APIRouter, resource: Resource) -> None:
+    """Writes on `router`; the row's history (a read) on `history`."""
     key = resource.table.c[resource.key[0]]
     name = resource.path.replace("/", "_").replace("-", "_")
     create_model = create_model_for(resource)
@@ -278,7 +279,7 @@ def add_write_routes(router: APIRouter, resource: Resource) -> None:
         operation_id=f"delete_{name}",
         **common,
     )
-    router.add_api_route(
+    history.add_api_route(
         f"/{resource.path}/{{key_value:path}}/history",
         row_history,
         methods=["GET"],
@@ -317,9 +318,12 @@ def revert_edit(
     return edit_out(event, applied)
 
 
-def build_router() -> APIRouter:
-    router = APIRouter()
-    router.add_api_route(
+def build_routers() -> tuple[APIRouter, APIRouter]:
+    """(the edit log's reads, the writes). The reads must come before the resources' own reads:
+    `GET /<resource>/<key>/history` has to be tried before `GET /<resource>/<key>`, whose key may contain
+    slashes (vaccine names such as Oxford/AstraZeneca). The writes can come last, after the hot reads."""
+    history, router = APIRouter(), APIRouter()
+    history.add_api_route(
         "/edits",
         list_edits,
         methods=["GET"],
@@ -348,5 +352,5 @@ def build_router() -> APIRouter:
     )
     for resource in RESOURCES:
         if resource.editable:
-            add_write_routes(router, resource)
-    return router
+            add_write_routes(router, history, resource)
+    return history, router
