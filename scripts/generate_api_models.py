@@ -41,7 +41,7 @@ PYTHON_TYPES = {
     "text": ("str", "sa.Text"),
     "bigint": ("int", "sa.BigInteger"),
     "integer": ("int", "sa.Integer"),
-    "float8": ("float", "sa.Float"),
+    "float8": ("float", "sa.Double"),
     "date": ("dt.date", "sa.Date"),
     "boolean": ("bool", "sa.Boolean"),
     "timestamp": ("dt.datetime", "sa.DateTime"),
@@ -49,7 +49,7 @@ PYTHON_TYPES = {
 
 
 # dbt data tests the API checks writes against (api/editing/checks.py); severity error only.
-CHECKED_TESTS = ("not_null", "accepted_values", "accepted_range", "relationships", "expression_is_true")
+CHECKED_TESTS = ("not_null", "unique", "accepted_values", "accepted_range", "relationships", "expression_is_true")
 
 
 def _ref_name(text: str) -> str:
@@ -57,7 +57,7 @@ def _ref_name(text: str) -> str:
 
 
 def _check_entry(test: str, kwargs: dict, column: str | None) -> object:
-    if test == "not_null":
+    if test in ("not_null", "unique"):
         return column
     if test == "accepted_values":
         return (column, tuple(kwargs["values"]))

@@ -61,14 +61,14 @@ def patch_model_for(resource: Resource) -> type[BaseModel]:
     return create_model(f"{resource.model.__name__}Patch", __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     raise TypeError(f"cannot store {type(value).__name__} in an edit")
 
 
 def to_json(row: dict[str, Any] | None) -> str | None:
-    return None if row is None else json.dumps(row, default=_json_default, ensure_ascii=False, sort_keys=True)
+    return None if row is None else json.dumps(row, default=json_default, ensure_ascii=False, sort_keys=True)
 
 
 def from_json(resource: Resource, text: str | None) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,8 +32,9 @@ CHUNK = 500
 
 # Rows of a resource as the marts have them, by key text (missing keys are absent from the dict).
 MartRows = Callable[[Resource, Sequence[str]], dict[str, dict[str, Any]]]
-# (row key, problem) for rows that would fail the mart's data tests (api/editing/checks.py).
-Check = Callable[[Resource, dict[str, dict[str, Any]]], list[tuple[str, str]]]
+# (row key, problem) for a write that would fail the marts' data tests: (resource, rows written, keys
+# deleted) -> problems (api/editing/checks.py).
+Check = Callable[[Resource, dict[str, dict[str, Any]], list[str]], list[tuple[str, str]]]
 
 
 @dataclass
@@ -194,7 +196,7 @@ class EditStore:
         (`row` counts from `first_row`): 404/409/422 for a single problem, 422 for several."""
         result = WriteResult(batch_id=uuid.uuid4().hex)
         keys = [change.key for change in changes]
-        duplicates = sorted({key for key in keys if keys.count(key) > 1}) if len(set(keys)) != len(keys) else []
+        duplicates = sorted(key for key, count in Counter(keys).items() if count > 1)
         if duplicates:
             raise APIError(
                 422,
@@ -224,16 +226,16 @@ class EditStore:
             if check is not None and not problems:
                 written = {event["row_key"]: result.rows[event["row_key"]] for event in events}
                 index = {change.key: position for position, change in enumerate(changes)}
-                problems += [
-                    (422, index[key], key, text)
-                    for key, text in check(resource, {k: v for k, v in written.items() if v})
-                ]
+                upserted = {key: row for key, row in written.items() if row is not None}
+                deleted = [key for key, row in written.items() if row is None]
+                problems += [(422, index[key], key, text) for key, text in check(resource, upserted, deleted)]
             if problems:
                 status = problems[0][0] if len(problems) == 1 else 422
                 raise APIError(
                     status,
                     {404: "not_found", 409: "conflict"}.get(status, "invalid_rows"),
-                    problems[0][3] if len(problems) == 1 else f"{len(problems)} problems; nothing was written",
+                    problems[0][3]
+                    + (f" (and {len(problems) - 1} more; nothing was written)" if len(problems) > 1 else ""),
                     details=[
                         {"row": index + first_row, "key": key, "error": text} for _, index, key, text in problems[:100]
                     ],

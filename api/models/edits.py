@@ -22,7 +22,12 @@ class Edit(SQLModel, table=True):
         sa.Index("ix_mart_edits_recent", "resource", "edit_id"),
     )
 
-    edit_id: int | None = Field(default=None, primary_key=True, description="Increasing event id.")
+    edit_id: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        description="Increasing event id.",
+    )
     batch_id: str = Field(description="Shared by the events of one request (a bulk import is one batch).")
     resource: str = Field(description="Mart table edited, e.g. `dim_country`.")
     row_key: str = Field(description="Primary key value of the row, as text.")

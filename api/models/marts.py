@@ -96,13 +96,13 @@ class EpidemicDaily(SQLModel, table=True):
     deaths_new: int | None = Field(default=None, sa_type=sa.BigInteger, description="New deaths reported that day, as published, or the change of the cumulative when the publisher leaves it empty. Negative values are publisher corrections: kept and flagged by `is_deaths_new_negative`.")
     recovered_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Recovered patients since the start of the series, as published. Only JHU publishes it; NULL otherwise.")
     recovered_new: int | None = Field(default=None, sa_type=sa.BigInteger, description="Recovered patients reported that day (JHU only; derived from the cumulative when empty). Can be negative when the publisher revised its count.")
-    cases_new_7d_avg: float | None = Field(default=None, sa_type=sa.Float, description="New cases, 7-day average. Trailing 7-day mean of the daily new value: the sum over the day and the 6 calendar days before it, divided by 7. A day the publisher did not report counts as 0, and negative corrections are included (so the mean can dip below zero). NULL for the first 6 days of each series (publisher and location), which have fewer than 7 days of history.")
-    deaths_new_7d_avg: float | None = Field(default=None, sa_type=sa.Float, description="New deaths, 7-day average. Trailing 7-day mean of the daily new value: the sum over the day and the 6 calendar days before it, divided by 7. A day the publisher did not report counts as 0, and negative corrections are included (so the mean can dip below zero). NULL for the first 6 days of each series (publisher and location), which have fewer than 7 days of history.")
+    cases_new_7d_avg: float | None = Field(default=None, sa_type=sa.Double, description="New cases, 7-day average. Trailing 7-day mean of the daily new value: the sum over the day and the 6 calendar days before it, divided by 7. A day the publisher did not report counts as 0, and negative corrections are included (so the mean can dip below zero). NULL for the first 6 days of each series (publisher and location), which have fewer than 7 days of history.")
+    deaths_new_7d_avg: float | None = Field(default=None, sa_type=sa.Double, description="New deaths, 7-day average. Trailing 7-day mean of the daily new value: the sum over the day and the 6 calendar days before it, divided by 7. A day the publisher did not report counts as 0, and negative corrections are included (so the mean can dip below zero). NULL for the first 6 days of each series (publisher and location), which have fewer than 7 days of history.")
     population: int | None = Field(default=None, sa_type=sa.BigInteger, description="Population of the country (people, about 2020) from `dim_country`. NULL for locations that are not a single country (aggregates, cruise ships) and for the few countries with no known population.")
-    cases_cumulative_per_million: float | None = Field(default=None, sa_type=sa.Float, description="`cases_cumulative` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
-    deaths_cumulative_per_million: float | None = Field(default=None, sa_type=sa.Float, description="`deaths_cumulative` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
-    cases_new_7d_avg_per_million: float | None = Field(default=None, sa_type=sa.Float, description="`cases_new_7d_avg` per million inhabitants: the usual way to compare epidemic curves across countries. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
-    deaths_new_7d_avg_per_million: float | None = Field(default=None, sa_type=sa.Float, description="`deaths_new_7d_avg` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
+    cases_cumulative_per_million: float | None = Field(default=None, sa_type=sa.Double, description="`cases_cumulative` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
+    deaths_cumulative_per_million: float | None = Field(default=None, sa_type=sa.Double, description="`deaths_cumulative` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
+    cases_new_7d_avg_per_million: float | None = Field(default=None, sa_type=sa.Double, description="`cases_new_7d_avg` per million inhabitants: the usual way to compare epidemic curves across countries. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
+    deaths_new_7d_avg_per_million: float | None = Field(default=None, sa_type=sa.Double, description="`deaths_new_7d_avg` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
     is_cases_new_negative: bool | None = Field(default=None, sa_type=sa.Boolean, description="True when `cases_new` is negative, i.e. the publisher revised its cumulative count down that day. The value is kept as published; filter on this flag to leave corrections out.")
     is_deaths_new_negative: bool | None = Field(default=None, sa_type=sa.Boolean, description="True when `deaths_new` is negative (a publisher correction, kept as published).")
     is_derived: bool | None = Field(default=None, sa_type=sa.Boolean, description="True when the platform filled a value the publisher left out on this row: `cases_new` from the change of the cumulative, or `cases_cumulative` as the running sum of new cases. Publisher values always win over derived ones.")
@@ -127,10 +127,10 @@ class Vaccination(SQLModel, table=True):
     people_fully_vaccinated: int | None = Field(default=None, sa_type=sa.BigInteger, description="People who completed the primary schedule, to date. NULL on days not reported (often early in the campaign).")
     doses_daily_raw: int | None = Field(default=None, sa_type=sa.BigInteger, description="Change of `doses_total` since the previous reported day, as published. Negative when the publisher revised its total down (kept as published).")
     doses_daily_smoothed: int | None = Field(default=None, sa_type=sa.BigInteger, description="Daily doses smoothed by OWID over 7 days (gaps linearly interpolated); filled even on days without a reported total.")
-    doses_per_hundred: float | None = Field(default=None, sa_type=sa.Float, description="Doses administered to date per 100 people, as published by OWID (can exceed 100).")
-    people_vaccinated_per_hundred: float | None = Field(default=None, sa_type=sa.Float, description="People with at least one dose per 100 people, as published by OWID (can slightly exceed 100 where OWID's population is outdated).")
-    people_fully_vaccinated_per_hundred: float | None = Field(default=None, sa_type=sa.Float, description="Fully vaccinated people per 100 people, as published by OWID.")
-    doses_daily_per_million: float | None = Field(default=None, sa_type=sa.Float, description="Smoothed daily doses per million people, as published by OWID.")
+    doses_per_hundred: float | None = Field(default=None, sa_type=sa.Double, description="Doses administered to date per 100 people, as published by OWID (can exceed 100).")
+    people_vaccinated_per_hundred: float | None = Field(default=None, sa_type=sa.Double, description="People with at least one dose per 100 people, as published by OWID (can slightly exceed 100 where OWID's population is outdated).")
+    people_fully_vaccinated_per_hundred: float | None = Field(default=None, sa_type=sa.Double, description="Fully vaccinated people per 100 people, as published by OWID.")
+    doses_daily_per_million: float | None = Field(default=None, sa_type=sa.Double, description="Smoothed daily doses per million people, as published by OWID.")
     population: int | None = Field(default=None, sa_type=sa.BigInteger, description="Population of the country (people, about 2020) from `dim_country`. NULL for locations that are not a single country (aggregates, cruise ships) and for the few countries with no known population. NULL for sub-national rows too (the country's population would not match).")
     vaccines_list: str | None = Field(default=None, sa_type=sa.Text, description="Vaccines in use in the location, comma-separated as published (e.g. `Moderna, Pfizer/BioNTech`).")
     iso_code_reported: str | None = Field(default=None, sa_type=sa.Text, description="The ISO3 code OWID writes for the location; `OWID_` codes (`OWID_ENG`) for places without one. `country_iso3` is resolved independently and must agree with it for real ISO codes.")
@@ -182,8 +182,8 @@ class CountrySnapshot(SQLModel, table=True):
     hospitalized_total: int | None = Field(default=None, sa_type=sa.BigInteger, description="Hospitalized cases (mpox only). Cumulative count as of the snapshot (`as_of_date`), as the publisher reports it in its latest-per-country file. NULL when that publisher does not give this figure.")
     population_reported: int | None = Field(default=None, sa_type=sa.BigInteger, description="Population according to the publisher (worldometers only); compare with `population`, the platform's reference figure.")
     population: int | None = Field(default=None, sa_type=sa.BigInteger, description="Population of the country (people, about 2020) from `dim_country`. NULL for locations that are not a single country (aggregates, cruise ships) and for the few countries with no known population.")
-    cases_per_million: float | None = Field(default=None, sa_type=sa.Float, description="`cases_total` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
-    deaths_per_million: float | None = Field(default=None, sa_type=sa.Float, description="`deaths_total` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
+    cases_per_million: float | None = Field(default=None, sa_type=sa.Double, description="`cases_total` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
+    deaths_per_million: float | None = Field(default=None, sa_type=sa.Double, description="`deaths_total` per million inhabitants. Value per 1,000,000 inhabitants: value x 1,000,000 / `population`. NULL when the population is unknown.")
     source_location_names: str | None = Field(default=None, sa_type=sa.Text, description="The publisher's own spellings that make up this row, sorted and joined by ` | ` (e.g. `US`; or `England | Northern Ireland | Scotland | Wales` when UK nations are summed into the United Kingdom).")
     source_file: str | None = Field(default=None, sa_type=sa.Text, description="Input file the row came from (path relative to the input folder). When several input rows are merged into one (sub-national rows summed into their country) it is the first of their files in sort order.")
     source_line: int | None = Field(default=None, sa_type=sa.BigInteger, description="Line number of the row in its input file (header = line 1). When several input rows are merged into one it is the smallest of their line numbers.")
@@ -242,7 +242,7 @@ class PublisherDiscrepancy(SQLModel, table=True):
     jhu_cases_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative confirmed cases according to JHU.")
     worldometer_cases_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative confirmed cases according to worldometers.")
     cases_difference: int | None = Field(default=None, sa_type=sa.BigInteger, description="worldometers minus JHU cumulative cases (positive when worldometers counts more).")
-    cases_relative_difference: float | None = Field(default=None, sa_type=sa.Float, description="`cases_difference` as a fraction of the JHU figure (0.05 = worldometers 5% higher); NULL when JHU counts 0.")
+    cases_relative_difference: float | None = Field(default=None, sa_type=sa.Double, description="`cases_difference` as a fraction of the JHU figure (0.05 = worldometers 5% higher); NULL when JHU counts 0.")
     jhu_deaths_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative deaths according to JHU.")
     worldometer_deaths_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative deaths according to worldometers.")
     deaths_difference: int | None = Field(default=None, sa_type=sa.BigInteger, description="worldometers minus JHU cumulative deaths.")
@@ -274,6 +274,9 @@ CHECKS: dict[str, dict[str, list]] = {
             'continent_code',
             'continent_name',
         ],
+        'unique': [
+            'continent_code',
+        ],
     },
     'dim_country': {
         'accepted_range': [
@@ -292,6 +295,11 @@ CHECKS: dict[str, dict[str, list]] = {
         'relationships': [
             ('continent_code', 'dim_continent', 'continent_code'),
         ],
+        'unique': [
+            'country_iso2',
+            'country_iso3',
+            'country_name',
+        ],
     },
     'dim_date': {
         'accepted_range': [
@@ -302,6 +310,9 @@ CHECKS: dict[str, dict[str, list]] = {
         'not_null': [
             'date',
             'year',
+        ],
+        'unique': [
+            'date',
         ],
     },
     'dim_epidemic': {
@@ -315,6 +326,9 @@ CHECKS: dict[str, dict[str, list]] = {
             'epidemic_code',
             'epidemic_name',
         ],
+        'unique': [
+            'epidemic_code',
+        ],
     },
     'dim_vaccine': {
         'not_null': [
@@ -323,6 +337,9 @@ CHECKS: dict[str, dict[str, list]] = {
         ],
         'relationships': [
             ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
+        ],
+        'unique': [
+            'vaccine_name',
         ],
     },
     'fct_country_snapshot': {
@@ -363,6 +380,9 @@ CHECKS: dict[str, dict[str, list]] = {
             ('country_iso3', 'dim_country', 'country_iso3'),
             ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
         ],
+        'unique': [
+            'country_snapshot_id',
+        ],
     },
     'fct_epidemic_daily': {
         'accepted_range': [
@@ -402,6 +422,9 @@ CHECKS: dict[str, dict[str, list]] = {
             ('date', 'dim_date', 'date'),
             ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
         ],
+        'unique': [
+            'epidemic_daily_id',
+        ],
     },
     'fct_vaccinations': {
         'accepted_range': [
@@ -435,6 +458,9 @@ CHECKS: dict[str, dict[str, list]] = {
             ('country_iso3', 'dim_country', 'country_iso3'),
             ('date', 'dim_date', 'date'),
         ],
+        'unique': [
+            'vaccination_id',
+        ],
     },
     'fct_vaccinations_by_manufacturer': {
         'accepted_range': [
@@ -462,6 +488,9 @@ CHECKS: dict[str, dict[str, list]] = {
             ('date', 'dim_date', 'date'),
             ('vaccine_name', 'dim_vaccine', 'vaccine_name'),
         ],
+        'unique': [
+            'vaccination_by_manufacturer_id',
+        ],
     },
     'qa_file_row_counts': {
         'accepted_values': [
@@ -471,6 +500,9 @@ CHECKS: dict[str, dict[str, list]] = {
             'clean_rows',
             'quarantined_rows',
             'raw_rows',
+            'raw_table',
+        ],
+        'unique': [
             'raw_table',
         ],
     },
@@ -511,9 +543,15 @@ CHECKS: dict[str, dict[str, list]] = {
         'relationships': [
             ('date', 'dim_date', 'date'),
         ],
+        'unique': [
+            'date',
+        ],
     },
     'qa_unresolved_locations': {
         'not_null': [
+            'location_name',
+        ],
+        'unique': [
             'location_name',
         ],
     },

@@ -19,7 +19,7 @@ from api.core.deps import CurrentUser, get_edit_store, get_warehouse, require
 from api.core.errors import APIError, ErrorBody
 from api.core.security import Role
 from api.core.warehouse import Warehouse
-from api.editing.checks import row_problems
+from api.editing.checks import Checker
 from api.editing.rows import create_model_for, key_text, patch_model_for
 from api.editing.store import EDITS, Change, EditStore, MartRows, WriteResult, edit_out
 from api.models.edits import EditOut
@@ -53,11 +53,14 @@ def mart_rows(warehouse: Warehouse) -> MartRows:
 
 def _row_key(resource: Resource, values: dict[str, Any], index: int | None = None) -> str:
     key = resource.key[0]
+    where = f"row {index}: " if index is not None else ""
     if not resource.has_surrogate_key:
-        return key_text(values[key])
+        text = key_text(values[key])
+        if not text.strip() or text.endswith("/history"):  # could not be addressed as /<resource>/<key>
+            raise APIError(422, "invalid_key", f"{where}{key} {text!r} cannot be a key (blank, or ends in /history)")
+        return text
     computed = resource.surrogate_key(values)
     if values.get(key) not in (None, computed):
-        where = f"row {index}: " if index is not None else ""
         raise APIError(
             422,
             "invalid_key",
@@ -94,6 +97,9 @@ def _parse_import(resource: Resource, request_body: bytes, is_csv: bool) -> list
             )
         except pa.ArrowInvalid as exc:
             raise APIError(400, "invalid_csv", f"cannot read the CSV upload: {exc}") from None
+        repeated = sorted({name for name in table.column_names if table.column_names.count(name) > 1})
+        if repeated:
+            raise APIError(400, "invalid_csv", f"columns given more than once: {repeated}")
         unknown = sorted(set(table.column_names) - set(resource.table.c.keys()))
         if unknown:
             raise APIError(400, "unknown_column", f"unknown columns {unknown}", details={"columns": unknown})
@@ -124,11 +130,17 @@ def _store_write(
     """Record the changes after checking the rows they produce against the mart's dbt tests."""
     applied = warehouse.edits_applied_through()
 
-    def check(target: Resource, rows: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
-        return row_problems(target, rows, warehouse, lambda other: store.pending(other, applied))
+    checker = Checker(warehouse, lambda other: store.pending(other, applied))
 
     return store.write(
-        resource, changes, user.username, reason, applied, mart_rows(warehouse), check=check, first_row=first_row
+        resource,
+        changes,
+        user.username,
+        reason,
+        applied,
+        mart_rows(warehouse),
+        check=checker.problems,
+        first_row=first_row,
     )
 
 
@@ -196,7 +208,7 @@ def add_write_routes(router: APIRouter, history: APIRouter, resource: Resource) 
     ) -> ImportResult:
         body = await request.body()
         is_csv = "csv" in request.headers.get("content-type", "")
-        rows = _parse_import(resource, body, is_csv)
+        rows = await run_in_threadpool(_parse_import, resource, body, is_csv)
         if len(rows) > MAX_IMPORT_ROWS:
             raise APIError(413, "too_many_rows", f"at most {MAX_IMPORT_ROWS:,} rows per import, got {len(rows):,}")
         first_row = 2 if is_csv else 0  # CSV: line numbers (the header is line 1); JSON: array index

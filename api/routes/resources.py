@@ -107,7 +107,9 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
         as_of = {AS_OF_HEADER: warehouse.as_of() or ""}
         source = table
         if resource.editable:  # edits newer than the marts' last build, put over them
-            source = rows_source(resource, store.pending(resource, warehouse.edits_applied_through()))
+            source = rows_source(
+                resource, store.pending(resource, warehouse.edits_applied_through()), settings.elt_target
+            )
         if _wants_csv(request):
             if not user.role.at_least(Role.ANALYST):
                 raise APIError(403, "forbidden", "CSV export needs role ANALYST or above")

@@ -1,7 +1,9 @@
 -- Guards world totals: JHU's day_wise.csv, the mart's JHU series and the province file agree every day.
 {# Returns each day that does not reconcile, plus one row when day_wise.csv is loaded but no day
     was reconciled at all (an empty comparison must not pass silently). Applies when the three JHU
-    daily files are loaded: with any of them missing there is nothing to reconcile. #}
+    daily files are loaded: with any of them missing there is nothing to reconcile. Days on which a
+    JHU COVID-19 row was corrected through the API are left out: the correction is meant to differ
+    from what JHU published (qa_reconciliation_world_daily still shows the difference). #}
 with reconciliation as (
     select * from {{ ref('qa_reconciliation_world_daily') }}
 ),
@@ -19,6 +21,18 @@ jhu_daily_files_loaded as (
         and (select loaded_rows from day_wise_loaded) > 0 as all_loaded
 ),
 
+days_edited_through_api as (
+    select distinct cast({{ json_text('edited_row', 'date') }} as date) as edited_day
+    from (
+        select coalesce(after_row, before_row) as edited_row
+        from {{ ref('int_api_edits_effective') }}
+        where resource = 'fct_epidemic_daily'
+    ) as edits
+    where
+        {{ json_text('edited_row', 'epidemic_code') }} = 'covid19'
+        and {{ json_text('edited_row', 'source_code') }} = 'jhu'
+),
+
 unreconciled as (
     select
         cast(date as text) as failing_day,
@@ -29,6 +43,7 @@ unreconciled as (
     where
         not is_reconciled
         and (select jhu_daily_files_loaded.all_loaded from jhu_daily_files_loaded)
+        and date not in (select days_edited_through_api.edited_day from days_edited_through_api)
 ),
 
 nothing_compared as (

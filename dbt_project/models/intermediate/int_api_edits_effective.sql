@@ -18,7 +18,8 @@ final as (
         row_key,
         operation,
         changes,
-        after_row
+        after_row,
+        before_row
     from ranked
     where recency = 1 and operation in ('upsert', 'delete')
 )
