@@ -278,6 +278,38 @@ class EditStore:
         result.rows[change.key] = after
         return {**base, "operation": "upsert", "changes": to_json(cumulative), "after_row": to_json(after)}
 
+    def restore(
+        self, resource: Resource, key: str, user: str, reason: str | None, applied_through: int, mart_rows: MartRows
+    ) -> Any:
+        """End every edit of a row at once: it goes back to the source values (a revert event)."""
+        with self.engine.connect().execution_options(write_lock=True) as connection, connection.begin():
+            self._lock(connection)
+            events = connection.execute(
+                sa.select(EDITS)
+                .where(EDITS.c.resource == resource.table.name, EDITS.c.row_key == key)
+                .order_by(EDITS.c.edit_id)
+            ).all()
+            if not events or events[-1].operation == "revert":
+                raise APIError(404, "not_found", f"no edit of {resource.path} {key!r} is in force")
+            last_revert = max((i for i, event in enumerate(events) if event.operation == "revert"), default=-1)
+            chain = events[last_revert + 1 :]  # the edits in force, oldest first
+            latest = {key: events[-1]}
+            before = self._visible(resource, [key], latest, applied_through, mart_rows)[key]
+            row = {
+                "batch_id": uuid.uuid4().hex,
+                "resource": resource.table.name,
+                "row_key": key,
+                "operation": "revert",
+                "changes": None,
+                "after_row": chain[0].before_row,  # the row before its first edit: the source's
+                "before_row": to_json(before),
+                "reason": reason or "back to the source values",
+                "edited_by": user,
+                "edited_at": _now(),
+            }
+            new_id = connection.execute(sa.insert(EDITS).values(**row).returning(EDITS.c.edit_id)).scalar_one()
+        return self.get(new_id)
+
     def revert(self, edit_id: int, user: str, reason: str | None, applied_through: int, mart_rows: MartRows) -> Any:
         """Undo an edit that is its row's latest: the row goes back to how it was before the edit."""
         event = self.get(edit_id)

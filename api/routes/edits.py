@@ -56,8 +56,10 @@ def _row_key(resource: Resource, values: dict[str, Any], index: int | None = Non
     where = f"row {index}: " if index is not None else ""
     if not resource.has_surrogate_key:
         text = key_text(values[key])
-        if not text.strip() or text.endswith("/history"):  # could not be addressed as /<resource>/<key>
-            raise APIError(422, "invalid_key", f"{where}{key} {text!r} cannot be a key (blank, or ends in /history)")
+        if not text.strip() or text.endswith(("/history", "/edits")):  # not addressable as /<resource>/<key>
+            raise APIError(
+                422, "invalid_key", f"{where}{key} {text!r} cannot be a key (blank, or ends in /history or /edits)"
+            )
         return text
     computed = resource.surrogate_key(values)
     if values.get(key) not in (None, computed):
@@ -277,6 +279,31 @@ def add_write_routes(router: APIRouter, history: APIRouter, resource: Resource) 
         description="Sets the given columns; the others keep following the source at each ELT run. "
         f"Columns that identify the row ({', '.join(resource.identity_columns)}) cannot change.",
         operation_id=f"update_{name}",
+        **common,
+    )
+
+    def restore_row(
+        key_value: str,
+        user: Annotated[CurrentUser, Depends(manager)],
+        warehouse: Annotated[Warehouse, Depends(get_warehouse)],
+        store: Annotated[EditStore, Depends(get_edit_store)],
+        reason: Reason = None,
+    ) -> EditOut:
+        row_key = key_text(convert(key, key_value, key.name))
+        applied = warehouse.edits_applied_through()
+        event = store.restore(resource, row_key, user.username, reason, applied, mart_rows(warehouse))
+        return edit_out(event, applied)
+
+    # Before DELETE /<resource>/<key>, whose key may contain slashes.
+    router.add_api_route(
+        f"/{resource.path}/{{key_value:path}}/edits",
+        restore_row,
+        methods=["DELETE"],
+        response_model=EditOut,
+        summary=f"Drop every edit of one of {resource.summary.lower()} (MANAGER)",
+        description="Takes the row back to the source values (or removes it, if the API created it), however "
+        "many edits it had: one revert event in the log. 404 if no edit of the row is in force.",
+        operation_id=f"restore_{name}",
         **common,
     )
     router.add_api_route(

@@ -214,6 +214,7 @@ def test_writes_are_checked_against_the_marts_tests(setup: Setup) -> None:
 
 def test_revert_only_the_latest_edit(setup: Setup) -> None:
     client = setup.client
+    original = client.get("/epidemics/mpox").json()
     first = client.patch("/epidemics/mpox?reason=one", json={"description": "first"})
     second = client.patch("/epidemics/mpox?reason=two", json={"epidemic_name": "Mpox (edited)"})
     assert first.status_code == second.status_code == 200
@@ -226,6 +227,11 @@ def test_revert_only_the_latest_edit(setup: Setup) -> None:
     log = client.get("/edits?resource=eq.dim_epidemic&row_key=eq.mpox&order=edit_id.desc&limit=1").json()
     assert log[0]["operation"] == "upsert" and log[0]["changes"] == {"description": "first"}
     assert client.post("/edits/999999/revert").status_code == 404
+    # Dropping every edit of the row at once brings the source values back.
+    restored = client.delete("/epidemics/mpox/edits")
+    assert restored.status_code == 200 and restored.json()["operation"] == "revert", restored.text
+    assert client.get("/epidemics/mpox").json() == original
+    assert client.delete("/epidemics/mpox/edits").status_code == 404
 
 
 @pytest.mark.parametrize("role", list(Role))
