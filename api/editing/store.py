@@ -131,13 +131,8 @@ class EditStore:
         return row
 
     def history(self, resource: Resource, key: str) -> list[Any]:
-        statement = (
-            sa.select(EDITS)
-            .where(EDITS.c.resource == resource.table.name, EDITS.c.row_key == key)
-            .order_by(EDITS.c.edit_id)
-        )
         with self.engine.connect() as connection:
-            return list(connection.execute(statement).all())
+            return _events(connection, resource.table.name, key)
 
     def _latest(self, connection: sa.Connection, resource: Resource, keys: Iterable[str]) -> dict[str, Any]:
         """The latest event of each key that has one."""
@@ -274,7 +269,7 @@ class EditStore:
             if name not in resource.identity_columns and (before is None or before.get(name) != value)
         }
         in_force = latest is not None and latest.operation == "upsert"
-        cumulative = {**(_decode(latest.changes) if in_force else {}), **changed}
+        cumulative = {**((_decode(latest.changes) or {}) if in_force else {}), **changed}
         result.rows[change.key] = after
         return {**base, "operation": "upsert", "changes": to_json(cumulative), "after_row": to_json(after)}
 
@@ -284,30 +279,17 @@ class EditStore:
         """End every edit of a row at once: it goes back to the source values (a revert event)."""
         with self.engine.connect().execution_options(write_lock=True) as connection, connection.begin():
             self._lock(connection)
-            events = connection.execute(
-                sa.select(EDITS)
-                .where(EDITS.c.resource == resource.table.name, EDITS.c.row_key == key)
-                .order_by(EDITS.c.edit_id)
-            ).all()
+            events = _events(connection, resource.table.name, key)
             if not events or events[-1].operation == "revert":
                 raise APIError(404, "not_found", f"no edit of {resource.path} {key!r} is in force")
             last_revert = max((i for i, event in enumerate(events) if event.operation == "revert"), default=-1)
-            chain = events[last_revert + 1 :]  # the edits in force, oldest first
-            latest = {key: events[-1]}
-            before = self._visible(resource, [key], latest, applied_through, mart_rows)[key]
-            row = {
-                "batch_id": uuid.uuid4().hex,
-                "resource": resource.table.name,
-                "row_key": key,
-                "operation": "revert",
-                "changes": None,
-                "after_row": chain[0].before_row,  # the row before its first edit: the source's
-                "before_row": to_json(before),
-                "reason": reason or "back to the source values",
-                "edited_by": user,
-                "edited_at": _now(),
-            }
-            new_id = connection.execute(sa.insert(EDITS).values(**row).returning(EDITS.c.edit_id)).scalar_one()
+            first_in_force = events[last_revert + 1]
+            before = self._visible(resource, [key], {key: events[-1]}, applied_through, mart_rows)[key]
+            # The row before its first edit in force: the source's.
+            to_source = {"operation": "revert", "changes": None, "after_row": first_in_force.before_row}
+            new_id = _insert_event(
+                connection, resource, key, to_source, before, user, reason or "back to the source values"
+            )
         return self.get(new_id)
 
     def revert(self, edit_id: int, user: str, reason: str | None, applied_through: int, mart_rows: MartRows) -> Any:
@@ -316,7 +298,8 @@ class EditStore:
         resource = EDITABLE[event.resource]
         with self.engine.connect().execution_options(write_lock=True) as connection, connection.begin():
             self._lock(connection)
-            latest = self._latest(connection, resource, [event.row_key])[event.row_key]
+            events = _events(connection, event.resource, event.row_key)
+            latest = events[-1]
             if latest.edit_id != event.edit_id:
                 raise APIError(
                     409,
@@ -324,51 +307,71 @@ class EditStore:
                     f"edit {edit_id} is not the latest edit of its row (edit {latest.edit_id} is)",
                     hint=f"revert edit {latest.edit_id} first",
                 )
-            previous = connection.execute(
-                sa.select(EDITS)
-                .where(
-                    EDITS.c.resource == event.resource,
-                    EDITS.c.row_key == event.row_key,
-                    EDITS.c.edit_id < event.edit_id,
-                )
-                .order_by(EDITS.c.edit_id.desc())
-                .limit(1)
-            ).first()
+            previous = events[-2] if len(events) > 1 else None
             before = self._visible(resource, [event.row_key], {event.row_key: latest}, applied_through, mart_rows)
             restores = previous is not None and previous.operation != "revert"
-            row = {
-                "batch_id": uuid.uuid4().hex,
-                "resource": event.resource,
-                "row_key": event.row_key,
+            undo = {
                 "operation": previous.operation if restores else "revert",
                 "changes": previous.changes if restores else None,
                 "after_row": event.before_row,
-                "before_row": to_json(before[event.row_key]),
-                "reason": reason or f"revert edit {edit_id}",
-                "edited_by": user,
-                "edited_at": _now(),
             }
-            new_id = connection.execute(sa.insert(EDITS).values(**row).returning(EDITS.c.edit_id)).scalar_one()
+            new_id = _insert_event(
+                connection,
+                resource,
+                event.row_key,
+                undo,
+                before[event.row_key],
+                user,
+                reason or f"revert edit {edit_id}",
+            )
         return self.get(new_id)
 
 
-def _decode(text: str | None) -> dict[str, Any]:
-    return json.loads(text) if text else {}
+def _events(connection: sa.Connection, resource_table: str, key: str) -> list[Any]:
+    """Every event of one row, oldest first."""
+    statement = (
+        sa.select(EDITS).where(EDITS.c.resource == resource_table, EDITS.c.row_key == key).order_by(EDITS.c.edit_id)
+    )
+    return list(connection.execute(statement).all())
+
+
+def _insert_event(
+    connection: sa.Connection,
+    resource: Resource,
+    key: str,
+    event: dict[str, Any],
+    before: dict[str, Any] | None,
+    user: str,
+    reason: str,
+) -> int:
+    """Append one event (a batch of its own) for a row; its edit_id."""
+    row = {
+        **event,
+        "batch_id": uuid.uuid4().hex,
+        "resource": resource.table.name,
+        "row_key": key,
+        "before_row": to_json(before),
+        "reason": reason,
+        "edited_by": user,
+        "edited_at": _now(),
+    }
+    return connection.execute(sa.insert(EDITS).values(**row).returning(EDITS.c.edit_id)).scalar_one()
+
+
+def _decode(text: str | None) -> dict[str, Any] | None:
+    return json.loads(text) if text else None
 
 
 def edit_out(row: Any, applied_through: int) -> EditOut:
-    def decode(text: str | None) -> dict[str, Any] | None:
-        return json.loads(text) if text else None
-
     return EditOut(
         edit_id=row.edit_id,
         batch_id=row.batch_id,
         resource=row.resource,
         row_key=row.row_key,
         operation=row.operation,
-        changes=decode(row.changes),
-        after_row=decode(row.after_row),
-        before_row=decode(row.before_row),
+        changes=_decode(row.changes),
+        after_row=_decode(row.after_row),
+        before_row=_decode(row.before_row),
         reason=row.reason,
         edited_by=row.edited_by,
         edited_at=row.edited_at,
