@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.warehouse import RAW_SCHEMA, Connection, Target
+from ingest.warehouse import RAW_SCHEMA, Connection, Target, sqlalchemy_url
 
 APP_EDITS_TABLE = "mart_edits"  # in the API's database (api/models/edits.py)
 RAW_EDITS_TABLE = "api_edits"
@@ -57,10 +57,7 @@ def read_edits(url: str) -> pa.Table:
 
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return ARROW_SCHEMA.empty_table()
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix) :]
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(sqlalchemy_url(url))
     try:
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table(APP_EDITS_TABLE):

@@ -24,6 +24,14 @@ RAW_SCHEMA = "raw"
 OPS_SCHEMA = "ops"
 
 
+def sqlalchemy_url(url: str) -> str:
+    """A database URL for SQLAlchemy: postgres(ql):// URLs use the psycopg (3) driver; others pass as they are."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 @dataclass(frozen=True)
 class PostgresSettings:
     host: str

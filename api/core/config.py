@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.warehouse import sqlalchemy_url
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"
 
@@ -57,22 +59,15 @@ class Settings(BaseSettings):
             return f"duckdb:///{self.duckdb_path}"
         if not self.database_url:
             raise ValueError("DATABASE_URL is required when ELT_TARGET=postgres")
-        return _sqlalchemy_postgres(self.database_url)
+        return sqlalchemy_url(self.database_url)
 
     @property
     def app_url(self) -> str:
         if self.app_database_url:
-            return _sqlalchemy_postgres(self.app_database_url)
+            return sqlalchemy_url(self.app_database_url)
         if self.elt_target == "duckdb":
             return f"sqlite:///{self.duckdb_path.with_name('app_state.sqlite')}"
         return self.warehouse_url
-
-
-def _sqlalchemy_postgres(url: str) -> str:
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 @lru_cache

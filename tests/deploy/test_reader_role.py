@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from psycopg import errors
 
 from ingest.elt import run
-from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target
+from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target, sqlalchemy_url
 from tests.conftest import SAMPLE_DIR
 from tests.support import postgres
 
@@ -97,17 +97,13 @@ def stack(postgres_server: PostgresSettings) -> Iterator[Stack]:
                 conn.execute(f'drop role if exists "{names[key]}"')
 
 
-def _sqlalchemy_url(settings: PostgresSettings) -> str:
-    return settings.url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
 @pytest.fixture(scope="module")
 def warehouse(stack: Stack) -> Iterator[Target]:
     """The sample built by the ELT as the owner, with the API's tables in the app database first."""
     from api.models.edits import Edit
     from api.models.users import User
 
-    engine = sa.create_engine(_sqlalchemy_url(stack.login("api", "app_db")))
+    engine = sa.create_engine(sqlalchemy_url(stack.login("api", "app_db").url))
     try:
         for table in (User.__table__, Edit.__table__):  # created by the API role, as in the stack
             table.create(engine)  # type: ignore[attr-defined]
