@@ -13,6 +13,7 @@ from api.core.rate_limits import install_rate_limits
 from api.core.warehouse import Warehouse
 from api.editing.store import EditStore
 from api.routes import auth, edits, elt, health, resources, users
+from api.routes.key_reads import KeyReads
 
 DESCRIPTION = """
 REST access to the epidemic marts built by the ELT (dbt models `dim_*`, `fct_*`, `qa_*`).
@@ -35,14 +36,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.elt_launcher = EltLauncher(settings)
     app.state.edit_store = EditStore(settings)
     install_error_handlers(app)
+    app.add_middleware(KeyReads)  # added first, so it is the innermost: limits, metrics and logs wrap it
     install_rate_limits(app, settings)
     app.add_middleware(RequestLogMiddleware)
     Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
-    # Starlette tries routes in order: the hot reads early, the edit log's reads before them (see
-    # api.routes.edits.build_routers), the writes and the admin routes last.
+    # Starlette (and the metrics, to name the route) tries routes in order: the reads by key first, even
+    # before FastAPI's own /docs routes, then the edit log's reads, the lists, the writes, the admin routes.
+    key_reads, lists = resources.build_routers()
     edit_reads, edit_writes = edits.build_routers()
-    routers = (health.router, auth.router, edit_reads, resources.build_router(), edit_writes, users.router, elt.router)
-    for router in routers:
+    app.router.routes[:0] = key_reads.routes
+    for router in (health.router, auth.router, edit_reads, lists, edit_writes, users.router, elt.router):
         _add_routes(app, router)
     return app
 

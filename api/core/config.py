@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     )
     default_page_size: int = Field(100, ge=1)
     max_page_size: int = Field(10_000, ge=1)
+    duckdb_threads: int = Field(
+        1, ge=1, description="DuckDB threads per API worker: the workers (one per core) are the parallelism"
+    )
+    query_concurrency: int = Field(
+        2, ge=1, description="list pages computed at once by each API worker; further requests wait in order"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

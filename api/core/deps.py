@@ -49,6 +49,12 @@ class CurrentUser:
         self.role = role
 
 
+def user_from_token(settings: Settings, token: str) -> CurrentUser:
+    """The user a bearer token names; raises jwt.InvalidTokenError, ValueError or KeyError if invalid."""
+    claims = decode_access_token(settings, token)
+    return CurrentUser(claims["sub"], Role(claims["role"]))
+
+
 def _unauthorized(message: str) -> APIError:
     return APIError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
@@ -61,8 +67,7 @@ async def current_user(
     if not token:
         raise _unauthorized("authentication required: send Authorization: Bearer <token> (POST /auth/token)")
     try:
-        claims = decode_access_token(settings, token)
-        user = CurrentUser(claims["sub"], Role(claims["role"]))
+        user = user_from_token(settings, token)
     except (jwt.InvalidTokenError, ValueError, KeyError):
         raise _unauthorized("invalid or expired token") from None
     request.state.user = user

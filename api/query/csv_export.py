@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,10 +10,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from api.core.warehouse import Warehouse
+from api.core.warehouse import Warehouse, compile_positional
 
 BATCH_ROWS = 65_536
-_PYFORMAT = re.compile(r"%\((\w+)\)s")
 
 
 def stream_csv(warehouse: Warehouse, statement: sa.Select[Any], columns: list[str]) -> Iterator[bytes]:
@@ -27,12 +25,7 @@ def stream_csv(warehouse: Warehouse, statement: sa.Select[Any], columns: list[st
 
 
 def _duckdb_batches(connection: sa.Connection, statement: sa.Select[Any], columns: list[str]) -> Iterator[bytes]:
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    if compiled.positional:
-        sql, params = compiled.string, [compiled.params[name] for name in compiled.positiontup or ()]
-    else:  # pyformat: DuckDB takes the same named parameters as $name
-        sql = _PYFORMAT.sub(lambda match: "$" + match.group(1), compiled.string).replace("%%", "%")
-        params = compiled.params
+    sql, params = compile_positional(statement, connection.dialect)
     duck = connection.connection.driver_connection  # the duckdb connection itself
     reader = duck.execute(sql, params).fetch_record_batch(BATCH_ROWS)
     header = True

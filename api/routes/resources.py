@@ -1,14 +1,15 @@
 """List and read endpoints for every resource, with the query grammar of api/query/filters.py."""
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Annotated, Any
 
+import orjson
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, create_model
+from starlette.convertors import Convertor, register_url_convertor
 
 from api.core.config import Settings
 from api.core.deps import CurrentUser, app_settings, get_edit_store, get_warehouse, require
@@ -53,9 +54,29 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def json_body(content: Any) -> bytes:
+    """orjson: dates and times in ISO 8601, NaN as null (valid JSON, unlike the standard library's).
+    OPT_NON_STR_KEYS because SQLAlchemy names columns with a subclass of str."""
+    return orjson.dumps(content, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+
+
 def _json_response(content: Any, headers: dict[str, str]) -> Response:
-    body = json.dumps(content, default=_json_default, separators=(",", ":"))
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(json_body(content), media_type="application/json", headers=headers)
+
+
+def read_row(resource: Resource, key_value: str, warehouse: Warehouse, store: EditStore) -> dict[str, Any]:
+    """The row whose key is `key_value`, with its pending edit if it has one; APIError 400 (a key of the
+    wrong type), 404 (no such row) or 503 (no warehouse) otherwise."""
+    key = resource.table.c[resource.key[0]]
+    value = convert(key, key_value, key.name)
+    edited, row = False, None
+    if resource.editable:
+        edited, row = store.pending_row(resource, key_text(value), warehouse.edits_applied_through())
+    if not edited:
+        row = warehouse.fetch_by_key(resource.table, key.name, value)
+    if row is None:
+        raise APIError(404, "not_found", f"no {resource.path} with {key.name} = {key_value!r}")
+    return row
 
 
 def _query_parameters(resource: Resource) -> list[dict[str, Any]]:
@@ -87,48 +108,71 @@ def _query_parameters(resource: Resource) -> list[dict[str, Any]]:
     return parameters
 
 
+class RowKeyConvertor(Convertor[str]):
+    """A row key in a path: like `path` (keys may hold '/', e.g. `Oxford/AstraZeneca`), but never ending
+    in `/history` or `/edits`, which name a row's edit history and edit log (api.routes.edits). So the
+    reads by key can be matched before those routes."""
+
+    regex = r".*(?<!/history)(?<!/edits)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("rowkey", RowKeyConvertor())
+
+
 def _wants_csv(request: Request) -> bool:
     return request.query_params.get("format") == "csv" or "text/csv" in request.headers.get("accept", "")
 
 
-def add_resource_routes(router: APIRouter, resource: Resource) -> None:
+def add_list_route(router: APIRouter, resource: Resource) -> None:
+    """`GET /<resource>`: the query grammar, JSON pages or a CSV stream."""
     table: sa.Table = resource.table
     reader = require(resource.read_role)
     page_model = _page_model(resource)
 
-    def list_rows(
+    async def list_rows(
         request: Request,
         user: Annotated[CurrentUser, Depends(reader)],
         warehouse: Annotated[Warehouse, Depends(get_warehouse)],
         settings: Annotated[Settings, Depends(app_settings)],
         store: Annotated[EditStore, Depends(get_edit_store)],
     ) -> Any:
-        items = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
-        as_of = {AS_OF_HEADER: warehouse.as_of() or ""}
-        source = table
-        if resource.editable:  # edits newer than the marts' last build, put over them
-            source = rows_source(
-                resource, store.pending(resource, warehouse.edits_applied_through()), settings.elt_target
-            )
-        if _wants_csv(request):
-            if not user.role.at_least(Role.ANALYST):
-                raise APIError(403, "forbidden", "CSV export needs role ANALYST or above")
-            query = parse_list_query(source, items, resource.key, None, None)
-            return StreamingResponse(
-                stream_csv(warehouse, to_select(query), [c.name for c in query.columns]),
-                media_type="text/csv",
-                headers={
-                    "Content-Disposition": f'attachment; filename="{resource.path.replace("/", "_")}.csv"',
-                    **as_of,
-                },
-            )
-        query = parse_list_query(source, items, resource.key, settings.default_page_size, settings.max_page_size)
-        with warehouse.connect() as connection:
-            rows = connection.execute(to_select(query)).mappings().all()
-            total = connection.execute(to_count(source, query)).scalar() if query.count else None
-        page = {"data": [dict(row) for row in rows], "count": total, "limit": query.limit, "offset": query.offset}
-        # The rows come from the contracted mart and match the documented page model: skip re-validating.
-        return _json_response(page, as_of)
+        # Pages run in a worker thread, a few at a time per process (see Warehouse.run): the queries
+        # queue in order instead of all competing for the cores at once.
+
+        def respond() -> Response:
+            items = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
+            as_of = {AS_OF_HEADER: warehouse.as_of() or ""}
+            source = table
+            if resource.editable:  # edits newer than the marts' last build, put over them
+                source = rows_source(
+                    resource, store.pending(resource, warehouse.edits_applied_through()), settings.elt_target
+                )
+            if _wants_csv(request):
+                if not user.role.at_least(Role.ANALYST):
+                    raise APIError(403, "forbidden", "CSV export needs role ANALYST or above")
+                query = parse_list_query(source, items, resource.key, None, None)
+                return StreamingResponse(
+                    stream_csv(warehouse, to_select(query), [c.name for c in query.columns]),
+                    media_type="text/csv",
+                    headers={
+                        "Content-Disposition": f'attachment; filename="{resource.path.replace("/", "_")}.csv"',
+                        **as_of,
+                    },
+                )
+            query = parse_list_query(source, items, resource.key, settings.default_page_size, settings.max_page_size)
+            rows = warehouse.select_rows(to_select(query))
+            total = next(iter(warehouse.select_rows(to_count(source, query))[0].values())) if query.count else None
+            page = {"data": rows, "count": total, "limit": query.limit, "offset": query.offset}
+            # The rows come from the contracted mart and match the documented page model: skip re-validating.
+            return _json_response(page, as_of)
+
+        return await warehouse.run(respond)
 
     router.add_api_route(
         f"/{resource.path}",
@@ -143,8 +187,13 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
         operation_id=f"list_{resource.path.replace('/', '_').replace('-', '_')}",
         openapi_extra={"parameters": _query_parameters(resource)},
     )
+
+
+def add_key_read_route(router: APIRouter, resource: Resource) -> None:
+    """`GET /<resource>/<key>` for a resource with a one-column key (api.routes.key_reads speeds it up)."""
     if len(resource.key) == 1:
-        key = table.c[resource.key[0]]
+        key = resource.table.c[resource.key[0]]
+        reader = require(resource.read_role)
 
         # async on purpose: a primary-key lookup takes well under a millisecond, less than the thread
         # hand-off a sync endpoint costs (lists, which can scan, stay sync and run in the thread pool).
@@ -154,19 +203,12 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
             warehouse: Annotated[Warehouse, Depends(get_warehouse)],
             store: Annotated[EditStore, Depends(get_edit_store)],
         ) -> Any:
-            value = convert(key, key_value, key.name)
-            edited, row = False, None
-            if resource.editable:
-                edited, row = store.pending_row(resource, key_text(value), warehouse.edits_applied_through())
-            if not edited:
-                row = warehouse.fetch_by_key(table, key.name, value)
-            if row is None:
-                raise APIError(404, "not_found", f"no {resource.path} with {key.name} = {key_value!r}")
+            row = read_row(resource, key_value, warehouse, store)
             # Rows come straight from the contracted mart, so they already match the response model.
             return _json_response(row, {AS_OF_HEADER: warehouse.as_of() or ""})
 
         router.add_api_route(
-            f"/{resource.path}/{{key_value:path}}",
+            f"/{resource.path}/{{key_value:rowkey}}",
             read_one,
             methods=["GET"],
             summary=f"Read one of {resource.summary.lower()} by {key.name}",
@@ -177,8 +219,11 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
         )
 
 
-def build_router() -> APIRouter:
-    router = APIRouter()
+def build_routers() -> tuple[APIRouter, APIRouter]:
+    """(reads by key, lists). The app tries the reads by key first: they are the most requested, and
+    every request is matched against the routes in order, by the router and by the metrics."""
+    key_reads, lists = APIRouter(), APIRouter()
     for resource in RESOURCES:
-        add_resource_routes(router, resource)
-    return router
+        add_key_read_route(key_reads, resource)
+        add_list_route(lists, resource)
+    return key_reads, lists

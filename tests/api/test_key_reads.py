@@ -1,0 +1,136 @@
+"""Reads by key: the fast lane (api.routes.key_reads) answers exactly as the documented route would,
+falls through to it for everything else, and stays under the rate limits, metrics and access logs;
+on DuckDB the rows come from tables held in memory, which must equal what SQL returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.core.config import Settings
+from api.core.security import Role, create_access_token
+from api.main import create_app
+from api.resources import RESOURCES
+from api.routes.key_reads import KEY_READABLE, KeyReads
+from tests.api.conftest import auth
+
+KEYED = [resource for resource in RESOURCES if len(resource.key) == 1]
+
+
+def _without_fast_lane(settings: Settings) -> FastAPI:
+    app = create_app(settings)
+    app.user_middleware = [middleware for middleware in app.user_middleware if middleware.cls is not KeyReads]
+    return app
+
+
+def _some_keys(client: TestClient, headers: dict[str, str], path: str, key: str) -> list[str]:
+    response = client.get(f"/{path}", params={"select": key, "limit": 15, "order": f"{key}.desc"}, headers=headers)
+    assert response.status_code == 200, response.text
+    return [str(row[key]) for row in response.json()["data"]]
+
+
+def test_fast_lane_answers_as_the_route_does(
+    api_settings: Settings, client: TestClient, tokens: dict[Role, str]
+) -> None:
+    headers = auth(tokens, Role.ADMIN)
+    compared = 0
+    with TestClient(_without_fast_lane(api_settings)) as route_only:
+        for resource in KEYED:
+            key = resource.key[0]
+            keys = _some_keys(client, headers, resource.path, key)
+            # rows, a missing one, a key of the wrong type, an edit history path
+            paths = [f"/{resource.path}/{value}" for value in keys]
+            paths += [f"/{resource.path}/no-such-row-0000", f"/{resource.path}/x/history"]
+            for path in paths:
+                fast, slow = client.get(path, headers=headers), route_only.get(path, headers=headers)
+                assert fast.status_code == slow.status_code, path
+                assert fast.content == slow.content, path
+                for header in ("content-type", "x-data-as-of"):
+                    assert fast.headers.get(header) == slow.headers.get(header), (path, header)
+                compared += 1
+    assert compared > 60
+
+
+def test_fast_lane_only_answers_what_it_may(client: TestClient, tokens: dict[Role, str]) -> None:
+    """`_answer` returns None (so the route answers) for every request it must not serve itself."""
+    app = client.app
+    settings: Settings = app.state.settings
+
+    def answer(path: str, token: str | None) -> tuple[bytes, str] | None:
+        headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+        scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": headers, "app": app}
+        return KeyReads._answer(scope)
+
+    row_key = _some_keys(client, auth(tokens, Role.USER), "daily-statistics", "epidemic_daily_id")[0]
+    assert answer("/countries/FRA", tokens[Role.GUEST]) is not None
+    assert answer(f"/daily-statistics/{row_key}", tokens[Role.USER]) is not None
+    assert answer(f"/daily-statistics/{row_key}", tokens[Role.GUEST]) is None, "GUEST may not read facts"
+    assert answer("/countries/FRA", None) is None, "anonymous"
+    assert answer("/countries/FRA", "not-a-token") is None, "forged"
+    expired = create_access_token(settings, "user", Role.USER, now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert answer("/countries/FRA", expired) is None, "expired"
+    assert answer("/countries/NOWHERE", tokens[Role.USER]) is None, "no such row"
+    assert answer("/dates/not-a-date", tokens[Role.USER]) is None, "a key of the wrong type"
+    assert answer("/countries/FRA/history", tokens[Role.USER]) is None, "an edit history"
+    assert answer("/countries", tokens[Role.USER]) is None, "a list"
+    assert set(KEY_READABLE) == {resource.path for resource in KEYED}
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_fast_lane_is_rate_limited_measured_and_logged(api_settings: Settings, tokens: dict[Role, str]) -> None:
+    limits = {**api_settings.rate_limits, "GUEST": "3/minute"}
+    limited = api_settings.model_copy(update={"rate_limit_enabled": True, "rate_limits": limits})
+    access_log, records = logging.getLogger("api.access"), _Records()
+    access_log.addHandler(records)
+    try:
+        with TestClient(create_app(limited)) as client:
+            statuses = [client.get("/countries/FRA", headers=auth(tokens, Role.GUEST)).status_code for _ in range(4)]
+            metrics = client.get("/metrics").text
+    finally:
+        access_log.removeHandler(records)
+    assert statuses == [200, 200, 200, 429]
+    counted = [line for line in metrics.splitlines() if line.startswith("http_requests_total{")]
+    assert any('handler="/countries/{key_value' in line and 'status="2xx"' in line for line in counted), counted
+    users = [record.fields["user"] for record in records.records if record.fields["path"] == "/countries/FRA"]
+    assert users == ["guest"] * 3 + [None], "each read by key is logged, with its user once it got through"
+
+
+def test_keyed_tables_equal_sql(client: TestClient) -> None:
+    """On DuckDB every row served from memory equals the row SQL returns, value and type."""
+    warehouse = client.app.state.warehouse
+    if warehouse.settings.elt_target != "duckdb":
+        pytest.skip("tables are held in memory on DuckDB only; Postgres reads by key with SQL")
+    samples = {}
+    for resource in KEYED:  # the first read by key starts loading the table, meanwhile SQL answers
+        table, key = resource.table, resource.key[0]
+        samples[resource.path] = rows = warehouse.select_rows(table.select().order_by(table.c[key]).limit(200))
+        if rows:  # a quality mart may be empty on the sample
+            assert warehouse.fetch_by_key(table, key, rows[0][key]) == rows[0]
+    warehouse.wait_for_keyed_tables()
+    loaded = warehouse._generation.keyed
+    assert {f"marts.{resource.table.name}" for resource in KEYED if samples[resource.path]} <= set(loaded)
+    assert all(loaded.values()), "every mart of the sample fits in memory"
+    checked = 0
+    for resource in KEYED:
+        table, key = resource.table, resource.key[0]
+        with warehouse.connect() as connection:
+            for row in samples[resource.path]:
+                served = warehouse.fetch_by_key(table, key, row[key])
+                expected = warehouse._select_by_key(connection, table, key, row[key])
+                assert served == expected == row, (resource.path, row[key])
+                assert [type(value) for value in served.values()] == [type(value) for value in expected.values()]
+                checked += 1
+        assert warehouse.fetch_by_key(table, key, "no-such-key" if key != "date" else dt.date(1900, 1, 1)) is None
+    assert checked > 300
