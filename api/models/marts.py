@@ -363,6 +363,7 @@ CHECKS: dict[str, dict[str, list]] = {
         ],
         'expression_is_true': [
             "(location_kind = 'country') = (country_iso3 is not null)",
+            'deaths_total <= cases_total',
         ],
         'not_null': [
             'country_snapshot_id',
@@ -400,6 +401,7 @@ CHECKS: dict[str, dict[str, list]] = {
         ],
         'expression_is_true': [
             "(location_kind = 'country') = (country_iso3 is not null)",
+            'deaths_cumulative <= cases_cumulative',
             'is_cases_new_negative = coalesce(cases_new < 0, false) and is_deaths_new_negative = coalesce(deaths_new < 0, false)',
         ],
         'not_null': [
@@ -443,6 +445,7 @@ CHECKS: dict[str, dict[str, list]] = {
         ],
         'expression_is_true': [
             "(location_kind in ('country', 'subnational')) = (country_iso3 is not null)",
+            "iso_code_reported is null or substr(iso_code_reported, 1, 5) = 'OWID_' or coalesce(country_iso3 = iso_code_reported, false)",
         ],
         'not_null': [
             'date',

@@ -203,6 +203,14 @@ def test_writes_are_checked_against_the_marts_tests(setup: Setup) -> None:
         response = client.patch(path, json=body)
         assert response.status_code == 422, (path, body, response.text)
         assert message in response.json()["message"], response.json()
+    # Row-level checks that used to be singular tests: deaths above cases, a country other than OWID's ISO code.
+    daily = client.get("/daily-statistics?source_code=eq.jhu&cases_cumulative=gt.10&limit=1").json()["data"][0]
+    too_many = {"deaths_cumulative": daily["cases_cumulative"] + 1}
+    refused = client.patch(f"/daily-statistics/{daily['epidemic_daily_id']}", json=too_many)
+    assert refused.status_code == 422 and "deaths_cumulative <= cases_cumulative" in refused.json()["message"]
+    vaccination = client.get("/vaccinations?iso_code_reported=eq.FRA&limit=1").json()["data"][0]
+    moved = client.patch(f"/vaccinations/{vaccination['vaccination_id']}", json={"country_iso3": "DEU"})
+    assert moved.status_code == 422 and "coalesce(country_iso3 = iso_code_reported" in moved.json()["message"]
     taken = client.patch("/countries/FRA", json={"country_iso2": "DE"})
     assert taken.status_code == 422 and "already used by DEU" in taken.json()["message"]
     for path in ("/epidemics/mpox", "/dates/2020-03-02"):  # facts still point at them
