@@ -49,8 +49,11 @@ class Settings(BaseSettings):
     duckdb_threads: int = Field(
         1, ge=1, description="DuckDB threads per API worker: the workers (one per core) are the parallelism"
     )
-    query_concurrency: int = Field(
-        2, ge=1, description="list pages computed at once by each API worker; further requests wait in order"
+    query_concurrency: int | None = Field(
+        None,
+        ge=1,
+        description="list pages computed at once by each API worker, further requests waiting in order; "
+        "default 2 on DuckDB (its queries use the worker's core), 10 on Postgres (they wait on the server)",
     )
 
     @model_validator(mode="after")

@@ -95,6 +95,7 @@ class Warehouse:
     """Read access to the marts for one API worker."""
 
     DRAIN_SECONDS = 60.0
+    POSTGRES_POOL_SIZE = 10
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -124,7 +125,9 @@ class Warehouse:
     def _postgres_engine(self) -> sa.Engine:
         with self._changed:
             if self._engine is None:
-                self._engine = sa.create_engine(self.settings.warehouse_url, pool_pre_ping=True, pool_size=10)
+                self._engine = sa.create_engine(
+                    self.settings.warehouse_url, pool_pre_ping=True, pool_size=self.POSTGRES_POOL_SIZE
+                )
             return self._engine
 
     def _acquire_duckdb(self) -> _Generation:
@@ -173,7 +176,8 @@ class Warehouse:
         `settings.query_concurrency` at a time in this process, the others waiting in order. On two cores,
         sixteen queries at once on each worker only slow each other down and make the wait unfair."""
         if self._slots is None:  # created in the event loop
-            self._slots = anyio.CapacityLimiter(self.settings.query_concurrency)
+            default = 2 if self.settings.elt_target == "duckdb" else self.POSTGRES_POOL_SIZE
+            self._slots = anyio.CapacityLimiter(self.settings.query_concurrency or default)
         return await anyio.to_thread.run_sync(work, limiter=self._slots)
 
     def as_of(self) -> str | None:
