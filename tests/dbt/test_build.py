@@ -116,3 +116,18 @@ def test_postgres_persists_descriptions_as_comments(sample_postgres: Target) -> 
         "select obj_description('marts.fct_epidemic_daily'::regclass, 'pg_class')",
     )
     assert comment and "One row per" in comment
+
+
+def test_postgres_indexes_the_facts_common_filters(sample_postgres: Target) -> None:
+    found = rows(
+        sample_postgres,
+        "select tablename, indexdef from pg_indexes where schemaname = 'marts' and tablename like 'fct_%'",
+    )
+    definitions = {(table, definition.split(" USING btree ")[1]) for table, definition in found}
+    for table, columns in [
+        ("fct_epidemic_daily", "(country_iso3, date)"),
+        ("fct_epidemic_daily", "(location_name, date)"),
+        ("fct_vaccinations", "(country_iso3, date)"),
+        ("fct_vaccinations_by_manufacturer", "(vaccine_name, date)"),
+    ]:
+        assert (table, columns) in definitions, (table, columns, definitions)
