@@ -1,14 +1,17 @@
 """API benchmark on the real files: a 2-worker server measured with wrk, CSV export against the database's own.
 
     make bench-api            # or: python -m bench.bench_api [--data-dir DIR] [--seconds N] [--connections N]
+                              #     [--targets duckdb,postgres]
 
-1. builds a DuckDB warehouse from the real files (the ELT, not timed here);
+For DuckDB, then Postgres (TEST_DATABASE_URL's server, or a throwaway one started from the machine's
+PostgreSQL binaries, as the tests do), it
+1. builds the warehouse from the real files (the ELT, not timed here);
 2. serves the API with uvicorn, 2 workers, rate limits off, and drives it with wrk (installed with
    apt-get when missing) at a fixed concurrency for: one row by key (every key of the daily fact, in a
    random order) and a filtered, sorted page. Each scenario first runs unmeasured for a few seconds, so
    each worker has loaded what it keeps per warehouse file (the tables it reads by key, its cursors);
-3. exports the whole daily fact as CSV through the API and, as the floor, with DuckDB's own
-   `COPY ... TO` of the same query, in the same run.
+3. exports the whole daily fact as CSV through the API and, as the floor, with the database's own
+   export of the same query (DuckDB `COPY ... TO` a file, Postgres `COPY ... TO STDOUT`), in the same run.
 Targets (issue 4): >= 5,000 req/s with p99 < 50 ms by key; filtered list p99 < 100 ms; CSV <= 1.5x the floor.
 Results are appended to BENCHMARKS.md under "API".
 """
@@ -25,6 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -39,6 +45,7 @@ DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"
 REPORT = PROJECT_ROOT / "BENCHMARKS.md"
 MARKER = "\n## API\n"
 WARM_UP_SECONDS = 3
+PAGE = "daily-statistics?country_iso3=eq.FRA&source_code=eq.jhu&date=gte.2020-06-01&order=date.desc&limit=50"
 
 
 def _free_port() -> int:
@@ -87,89 +94,153 @@ def key_script(folder: Path, paths: list[str]) -> Path:
     return script
 
 
+@dataclass
+class Measured:
+    target: str
+    keys: int
+    by_key: dict[str, float]
+    listing: dict[str, float]
+    csv_seconds: float
+    csv_bytes: int
+    floor_seconds: float
+    floor_name: str
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """The API under uvicorn with 2 workers and rate limits off, until the block ends; yields its URL."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--workers", "2",
+         "--log-level", "warning", "--no-access-log"],
+        cwd=PROJECT_ROOT, env={**os.environ, "API_ENV": "test", "RATE_LIMIT_ENABLED": "false", **env},
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def measure(base: str, token: str, folder: Path, seconds: int, connections: int) -> tuple[int, dict, dict, float, int]:
+    """(keys, by key, filtered page, CSV seconds, CSV bytes) for the API at `base`."""
+    headers = {"Authorization": f"Bearer {token}"}
+    # Keys in a random order, from the CSV export (every row of the daily fact).
+    export = httpx.get(
+        f"{base}/daily-statistics", params={"select": "epidemic_daily_id", "format": "csv"},
+        headers=headers, timeout=120,
+    ).text.split()[1:]  # fmt: skip
+    random.Random(42).shuffle(export)
+    paths = ["/daily-statistics/" + key.strip('"') for key in export]
+    keys = key_script(folder, paths)
+    wrk(base, token, WARM_UP_SECONDS, connections, keys)
+    by_key = wrk(base, token, seconds, connections, keys)
+    page = f"{base}/{PAGE}"
+    wrk(page, token, WARM_UP_SECONDS, connections)
+    listing = wrk(page, token, seconds, connections)
+    started = time.perf_counter()
+    size = 0
+    with httpx.stream("GET", f"{base}/daily-statistics?format=csv", headers=headers, timeout=300) as response:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+    return len(paths), by_key, listing, time.perf_counter() - started, size
+
+
+def bench_duckdb(data_dir: Path, folder: Path, seconds: int, connections: int) -> Measured:
+    warehouse = folder / "warehouse.duckdb"
+    assert run(data_dir, Target(name="duckdb", duckdb_path=warehouse)) == 0
+    token = create_access_token(Settings(api_env="test", duckdb_path=warehouse), "bench", Role.ANALYST)
+    with serving({"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}) as base:
+        keys, by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections)
+    out = folder / "floor.csv"
+    started = time.perf_counter()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(f"copy (select * from marts.fct_epidemic_daily order by epidemic_daily_id) to '{out}' (header)")
+    floor = time.perf_counter() - started
+    return Measured("DuckDB", keys, by_key, listing, csv_seconds, csv_bytes, floor, "DuckDB `COPY ... TO` a file")
+
+
+def bench_postgres(data_dir: Path, folder: Path, seconds: int, connections: int) -> Measured:
+    """The same on Postgres: TEST_DATABASE_URL's server, or a throwaway one (tests/support/postgres.py)."""
+    import psycopg
+
+    from tests.support import postgres
+
+    with postgres.server_from_env_or_throwaway() as server:
+        database = postgres.create_database(server, prefix="bench")
+        try:
+            assert run(data_dir, Target(name="postgres", postgres=database)) == 0
+            env = {"ELT_TARGET": "postgres", "DATABASE_URL": database.url}
+            token = create_access_token(Settings(api_env="test"), "bench", Role.ANALYST)
+            with serving(env) as base:
+                keys, by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections)
+            started = time.perf_counter()
+            with psycopg.connect(database.url) as connection, connection.cursor() as cursor:
+                query = "select * from marts.fct_epidemic_daily order by epidemic_daily_id"
+                with cursor.copy(f"copy ({query}) to stdout (format csv, header)") as copy:
+                    for _chunk in copy:
+                        pass
+            floor = time.perf_counter() - started
+        finally:
+            postgres.drop_database(server, database.database)
+    return Measured("Postgres", keys, by_key, listing, csv_seconds, csv_bytes, floor, "Postgres `COPY ... TO STDOUT`")
+
+
+def report(results: list[Measured], seconds: int, connections: int) -> list[str]:
+    lines = [
+        MARKER.strip(),
+        "",
+        f"Produced by `make bench-api` (bench/bench_api.py): uvicorn with 2 workers on {os.cpu_count()} cores, "
+        f"wrk with {connections} connections for {seconds} s per scenario after {WARM_UP_SECONDS} s "
+        "unmeasured, real files. The load generator (and Postgres) share the machine with the server. "
+        "The filtered page is `" + PAGE + "`.",
+        "",
+        "| warehouse | scenario | req/s | p50 ms | p99 ms | non-2xx | target |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for result in results:
+        by_key, listing = result.by_key, result.listing
+        lines += [
+            f"| {result.target} | one row by key, all {result.keys:,} keys of the daily fact at random | "
+            f"{by_key['rps']:.0f} | {by_key['p50']:.1f} | {by_key['p99']:.1f} | {by_key['errors']:.0f} | "
+            ">= 5,000 req/s, p99 < 50 ms |",
+            f"| {result.target} | filtered, sorted page of 50 | {listing['rps']:.0f} | {listing['p50']:.1f} | "
+            f"{listing['p99']:.1f} | {listing['errors']:.0f} | p99 < 100 ms |",
+        ]
+    lines += ["", "| export of the whole daily fact | seconds | ratio |", "|---|---:|---:|"]
+    for result in results:
+        lines += [
+            f"| {result.floor_name} (floor) | {result.floor_seconds:.2f} | 1.00x |",
+            f"| API `format=csv` on {result.target} ({result.csv_bytes / 1e6:.1f} MB streamed) | "
+            f"{result.csv_seconds:.2f} | {result.csv_seconds / result.floor_seconds:.2f}x (target <= 1.5x) |",
+        ]
+    return [*lines, ""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("BENCH_DATA_DIR") or DEFAULT_DATA))
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--targets", default="duckdb,postgres", help="comma-separated: duckdb, postgres")
     args = parser.parse_args()
     if not (args.data_dir / "covid19").is_dir():
         print(f"real data not found at {args.data_dir}; set BENCH_DATA_DIR", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory(prefix="api-bench-") as tmp:
-        warehouse = Path(tmp) / "warehouse.duckdb"
-        assert run(args.data_dir, Target(name="duckdb", duckdb_path=warehouse)) == 0
-        settings = Settings(api_env="test", duckdb_path=warehouse)
-        token = create_access_token(settings, "bench", Role.ANALYST)
-        port = _free_port()
-        env = {**os.environ, "API_ENV": "test", "DUCKDB_PATH": str(warehouse), "RATE_LIMIT_ENABLED": "false"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--workers", "2",
-             "--log-level", "warning", "--no-access-log"],
-            cwd=PROJECT_ROOT, env=env, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(200):
-                try:
-                    if httpx.get(f"{base}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            headers = {"Authorization": f"Bearer {token}"}
-            # Keys in a random order, from the CSV export (every row of the daily fact).
-            export = httpx.get(
-                f"{base}/daily-statistics", params={"select": "epidemic_daily_id", "format": "csv"},
-                headers=headers, timeout=120,
-            ).text.split()[1:]  # fmt: skip
-            random.Random(42).shuffle(export)
-            paths = ["/daily-statistics/" + key.strip('"') for key in export]
-            keys = key_script(Path(tmp), paths)
-            wrk(base, token, WARM_UP_SECONDS, args.connections, keys)
-            by_key = wrk(base, token, args.seconds, args.connections, keys)
-            page = (
-                f"{base}/daily-statistics?country_iso3=eq.FRA&source_code=eq.jhu&date=gte.2020-06-01"
-                "&order=date.desc&limit=50"
-            )
-            wrk(page, token, WARM_UP_SECONDS, args.connections)
-            listing = wrk(page, token, args.seconds, args.connections)
-
-            started = time.perf_counter()
-            size = 0
-            with httpx.stream("GET", f"{base}/daily-statistics?format=csv", headers=headers, timeout=300) as response:
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-            api_csv = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-        out = Path(tmp) / "floor.csv"
-        started = time.perf_counter()
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            con.execute(f"copy (select * from marts.fct_epidemic_daily order by epidemic_daily_id) to '{out}' (header)")
-        floor_csv = time.perf_counter() - started
-
-    lines = [
-        MARKER.strip(),
-        "",
-        f"Produced by `make bench-api` (bench/bench_api.py): uvicorn with 2 workers on {os.cpu_count()} cores, "
-        f"wrk with {args.connections} connections for {args.seconds} s per scenario after {WARM_UP_SECONDS} s "
-        "unmeasured, real files, DuckDB warehouse. The load generator shares the machine with the server.",
-        "",
-        "| scenario | req/s | p50 ms | p99 ms | non-2xx | target |",
-        "|---|---:|---:|---:|---:|---|",
-        f"| one row by key, all {len(paths):,} keys of the daily fact at random | {by_key['rps']:.0f} | "
-        f"{by_key['p50']:.1f} | {by_key['p99']:.1f} | {by_key['errors']:.0f} | >= 5,000 req/s, p99 < 50 ms |",
-        f"| filtered, sorted page of 50 | {listing['rps']:.0f} | {listing['p50']:.1f} | {listing['p99']:.1f} | "
-        f"{listing['errors']:.0f} | p99 < 100 ms |",
-        "",
-        "| export of the whole daily fact | seconds | ratio |",
-        "|---|---:|---:|",
-        f"| DuckDB `COPY ... TO` (floor) | {floor_csv:.2f} | 1.00x |",
-        f"| API `format=csv` ({size / 1e6:.1f} MB streamed) | {api_csv:.2f} | "
-        f"{api_csv / floor_csv:.2f}x (target <= 1.5x) |",
-        "",
-    ]
+    benches = {"duckdb": bench_duckdb, "postgres": bench_postgres}
+    results = []
+    for target in args.targets.split(","):
+        with tempfile.TemporaryDirectory(prefix=f"api-bench-{target}-") as tmp:
+            results.append(benches[target](args.data_dir, Path(tmp), args.seconds, args.connections))
+    lines = report(results, args.seconds, args.connections)
     text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
     text = text.split(MARKER)[0].rstrip("\n") + "\n\n" + "\n".join(lines)
     REPORT.write_text(text)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from api.core.warehouse import Warehouse, compile_positional
 
 BATCH_ROWS = 65_536
+COPY_BLOCK_BYTES = 1 << 20
 
 
 def stream_csv(warehouse: Warehouse, statement: sa.Select[Any], columns: list[str]) -> Iterator[bytes]:
@@ -49,4 +50,13 @@ def _postgres_copy(connection: sa.Connection, statement: sa.Select[Any]) -> Iter
         raw.cursor() as cursor,
         cursor.copy(f"copy ({compiled.string}) to stdout (format csv, header)", compiled.params) as copy,
     ):
-        yield from (bytes(chunk) for chunk in copy)
+        # COPY hands over about one row per chunk: sent one by one they cost the server a message each
+        # (20x slower than COPY itself); gathered into blocks they stream at COPY's pace.
+        block = bytearray()
+        for chunk in copy:
+            block += chunk
+            if len(block) >= COPY_BLOCK_BYTES:
+                yield bytes(block)
+                block.clear()
+        if block:
+            yield bytes(block)

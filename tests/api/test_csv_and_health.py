@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.core.security import Role
+from api.models.marts import EpidemicDaily
+from api.query.csv_export import stream_csv
 from tests.api.conftest import auth
 
 
@@ -24,6 +27,15 @@ def test_csv_export_selects_columns_and_matches_json(client: TestClient, tokens:
     assert list(rows[0]) == ["date", "source_code", "cases_new"]
     as_text = [(r["date"], "" if r["cases_new"] is None else str(r["cases_new"])) for r in expected]
     assert [(r["date"], r["cases_new"]) for r in rows] == as_text
+
+
+def test_csv_streams_in_large_blocks_not_rows(client: TestClient) -> None:
+    """The export of the whole daily fact comes in a few large blocks (never a message per row)."""
+    table = EpidemicDaily.__table__
+    blocks = list(stream_csv(client.app.state.warehouse, sa.select(table), [column.name for column in table.c]))
+    lines = sum(block.count(b"\n") for block in blocks)
+    assert lines > 500
+    assert len(blocks) <= 1 + sum(len(block) for block in blocks) // 65_536, (len(blocks), lines)
 
 
 def test_healthz(client: TestClient) -> None:
