@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         None,
         ge=1,
         description="list pages computed at once by each API worker, further requests waiting in order; "
-        "default 2 on DuckDB (its queries use the worker's core), 10 on Postgres (they wait on the server)",
+        "default 2 on DuckDB, 3 on Postgres (best measured on 2 cores; raise it for a Postgres on its own machine)",
     )
 
     @model_validator(mode="after")

@@ -176,7 +176,7 @@ class Warehouse:
         `settings.query_concurrency` at a time in this process, the others waiting in order. On two cores,
         sixteen queries at once on each worker only slow each other down and make the wait unfair."""
         if self._slots is None:  # created in the event loop
-            default = 2 if self.settings.elt_target == "duckdb" else self.POSTGRES_POOL_SIZE
+            default = 2 if self.settings.elt_target == "duckdb" else 3
             self._slots = anyio.CapacityLimiter(self.settings.query_concurrency or default)
         return await anyio.to_thread.run_sync(work, limiter=self._slots)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.core.config import Settings
 from api.core.security import Role, create_access_token
+from api.core.warehouse import Warehouse
 from api.main import create_app
 from api.resources import RESOURCES
 from api.routes.key_reads import KEY_READABLE, KeyReads
@@ -107,11 +108,9 @@ def test_fast_lane_is_rate_limited_measured_and_logged(api_settings: Settings, t
     assert users == ["guest"] * 3 + [None], "each read by key is logged, with its user once it got through"
 
 
-def test_keyed_tables_equal_sql(client: TestClient) -> None:
-    """On DuckDB every row served from memory equals the row SQL returns, value and type."""
-    warehouse = client.app.state.warehouse
-    if warehouse.settings.elt_target != "duckdb":
-        pytest.skip("tables are held in memory on DuckDB only; Postgres reads by key with SQL")
+def test_keyed_tables_equal_sql(api_warehouse: Path) -> None:
+    """Every row served from memory (DuckDB only) equals the row SQL returns, value and type."""
+    warehouse = Warehouse(Settings(api_env="test", elt_target="duckdb", duckdb_path=api_warehouse))
     samples = {}
     for resource in KEYED:  # the first read by key starts loading the table, meanwhile SQL answers
         table, key = resource.table, resource.key[0]
