@@ -20,6 +20,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.pool import QueuePool
 
+from api.core import postgres_reads
 from api.core.config import Settings
 from api.core.errors import APIError
 
@@ -125,9 +126,7 @@ class Warehouse:
     def _postgres_engine(self) -> sa.Engine:
         with self._changed:
             if self._engine is None:
-                self._engine = sa.create_engine(
-                    self.settings.warehouse_url, pool_pre_ping=True, pool_size=self.POSTGRES_POOL_SIZE
-                )
+                self._engine = postgres_reads.read_only_engine(self.settings.warehouse_url, self.POSTGRES_POOL_SIZE)
             return self._engine
 
     def _acquire_duckdb(self) -> _Generation:
@@ -231,8 +230,9 @@ class Warehouse:
         memory for as long as the file it comes from is live (a new file loads it anew), with SQL
         until it is loaded."""
         if self.settings.elt_target != "duckdb":
-            with self.connect() as connection:
-                return self._select_by_key(connection, table, key, value)
+            return postgres_reads.read(
+                self._postgres_engine(), lambda connection: self._select_by_key(connection, table, key, value)
+            )
         generation = self._acquire_duckdb()
         try:
             keyed = self._keyed_table(generation, table, key)
@@ -300,8 +300,10 @@ class Warehouse:
         on a pooled cursor directly: duckdb_engine wraps every statement in a transaction it then rolls
         back, and converts rows it has no types to convert, which cost a third of a filtered page."""
         if self.settings.elt_target != "duckdb":
-            with self.connect() as connection:
-                return [dict(row) for row in connection.execute(statement).mappings()]
+            return postgres_reads.read(
+                self._postgres_engine(),
+                lambda connection: [dict(row) for row in connection.execute(statement).mappings()],
+            )
         generation = self._acquire_duckdb()
         try:
             sql, parameters = compile_positional(statement, generation.engine.dialect)
@@ -316,5 +318,9 @@ class Warehouse:
             self._release(generation)
 
     def scalar(self, statement: Any) -> Any:
+        if self.settings.elt_target != "duckdb":
+            return postgres_reads.read(
+                self._postgres_engine(), lambda connection: connection.execute(statement).scalar()
+            )
         with self.connect() as connection:
             return connection.execute(statement).scalar()

@@ -16,10 +16,11 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from api.core import postgres_reads
 from api.core.app_db import app_engine
 from api.core.config import Settings
 from api.core.errors import APIError
@@ -28,6 +29,7 @@ from api.models.edits import Edit, EditOut
 from api.resources import EDITABLE, Resource
 
 EDITS: sa.Table = Edit.__table__  # type: ignore[attr-defined]
+T = TypeVar("T")
 CHUNK = 500
 
 # Rows of a resource as the marts have them, by key text (missing keys are absent from the dict).
@@ -69,6 +71,9 @@ class EditStore:
         # connection, in any worker, bumps `pragma data_version` as seen from this one, which costs
         # microseconds: the pending rows are cached until it changes. On Postgres they are queried each time.
         self._watch = self._open_watch(settings.app_url)
+        # On Postgres, the reads every request makes go through a lean read-only engine (see
+        # api.core.postgres_reads); writes keep the transactional one.
+        self._reads = None if self._watch is not None else postgres_reads.read_only_engine(settings.app_url, 5)
         self._watch_lock = threading.Lock()
         self._cache: dict[str, tuple[tuple[int, int], dict[str, dict[str, Any] | None]]] = {}
 
@@ -86,6 +91,12 @@ class EditStore:
 
     # -- reading -------------------------------------------------------------------------------------
 
+    def _read(self, work: Callable[[sa.Connection], T]) -> T:
+        if self._reads is None:
+            with self.engine.connect() as connection:
+                return work(connection)
+        return postgres_reads.read(self._reads, work)
+
     def pending(self, resource: Resource, applied_through: int) -> dict[str, dict[str, Any] | None]:
         """Rows whose latest edit is newer than the marts: key text -> row now (None: deleted)."""
         version = self._log_version()
@@ -97,8 +108,7 @@ class EditStore:
             .where(EDITS.c.resource == resource.table.name, EDITS.c.edit_id > applied_through)
             .order_by(EDITS.c.edit_id)
         )
-        with self.engine.connect() as connection:
-            rows = connection.execute(statement).all()
+        rows = self._read(lambda connection: connection.execute(statement).all())
         pending = {key: from_json(resource, after) for key, after in rows}  # later events overwrite earlier
         if version is not None:
             self._cache[resource.table.name] = ((version, applied_through), pending)
@@ -119,8 +129,7 @@ class EditStore:
             .order_by(EDITS.c.edit_id.desc())
             .limit(1)
         )
-        with self.engine.connect() as connection:
-            row = connection.execute(statement).first()
+        row = self._read(lambda connection: connection.execute(statement).first())
         return (False, None) if row is None else (True, from_json(resource, row.after_row))
 
     def get(self, edit_id: int) -> Any:

@@ -131,3 +131,8 @@ def test_postgres_indexes_the_facts_common_filters(sample_postgres: Target) -> N
         ("fct_vaccinations_by_manufacturer", "(vaccine_name, date)"),
     ]:
         assert (table, columns) in definitions, (table, columns, definitions)
+
+
+def test_duckdb_marts_have_no_indexes(sample_duckdb: Target) -> None:
+    """DuckDB's indexes serve point lookups only, and dbt cannot rebuild a table that has one."""
+    assert rows(sample_duckdb, "select table_name, index_name from duckdb_indexes()") == []

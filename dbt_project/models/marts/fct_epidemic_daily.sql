@@ -1,3 +1,5 @@
+{{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['location_name', 'date'], ['date']])) }}
+
 {%- set series_key = ['epidemic_code', 'source_code', 'location_name'] -%}
 {%- set daily_key = [
     'averaged.epidemic_code', 'averaged.source_code', 'averaged.location_name', 'averaged.reported_date',

@@ -1,3 +1,5 @@
+{{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['date']])) }}
+
 with located as (
     {{ located_rows('stg_owid__vaccinations') }}
 ),
