@@ -6,8 +6,10 @@
     - an upsert of a key the source does not have adds the whole row;
     - a delete leaves the row out (a tombstone: it stays out while the source keeps sending it).
     Columns and the primary key come from the model's contract, so one macro serves every mart.
-    Unit tests check the model's own logic: there the macro passes `relation` through. -#}
-{% macro apply_api_edits(relation) -%}
+    `order_by` (column names) stores the rows in that order: on DuckDB a filter on the leading columns
+    then skips most of the table. Unit tests check the model's own logic: there the macro passes
+    `relation` through. -#}
+{% macro apply_api_edits(relation, order_by=none) -%}
     {%- if model.resource_type == 'unit_test' -%}
         {{ return('select * from ' ~ relation) }}
     {%- endif -%}
@@ -48,6 +50,10 @@
             select 1 from {{ relation }}
             where cast({{ relation }}.{{ adapter.quote(key) }} as text) = {{ edits }}.row_key
         )
+    {%- if order_by %}
+
+    order by {{ order_by | map('tojson') | join(', ') }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- The model's primary key column, from its contract (one column). -#}

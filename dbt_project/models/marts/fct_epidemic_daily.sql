@@ -92,4 +92,4 @@ final as (
     left join countries on averaged.country_iso3 = countries.country_iso3
 )
 
-{{ apply_api_edits('final') }}
+{{ apply_api_edits('final', order_by=['country_iso3', 'date', 'epidemic_daily_id']) }}
