@@ -8,8 +8,10 @@ PostgreSQL binaries, as the tests do), it
 1. builds the warehouse from the real files (the ELT, not timed here);
 2. serves the API with uvicorn, 2 workers, rate limits off, and drives it with wrk (installed with
    apt-get when missing) at a fixed concurrency for: one row by key (every key of the daily fact, in a
-   random order) and a filtered, sorted page. Each scenario first runs unmeasured for a few seconds, so
-   each worker has loaded what it keeps per warehouse file (the tables it reads by key, its cursors);
+   random order; its floor is the same requests to a bare ASGI app under the same uvicorn, measured in
+   the same run, bench/floor_app.py) and a filtered, sorted page. Each scenario first runs unmeasured
+   for a few seconds, so each worker has loaded what it keeps per warehouse file (the tables it reads
+   by key, its cursors);
 3. exports the whole daily fact as CSV through the API and, as the floor, with the database's own
    export of the same query (DuckDB `COPY ... TO` a file, Postgres `COPY ... TO STDOUT`), in the same run.
 Targets (issue 4): >= 5,000 req/s with p99 < 50 ms by key; filtered list p99 < 100 ms; CSV <= 1.5x the floor.
@@ -107,11 +109,11 @@ class Measured:
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[str]:
-    """The API under uvicorn with 2 workers and rate limits off, until the block ends; yields its URL."""
+def serving(env: dict[str, str], app: str = "api.main:app", ready: str = "/healthz") -> Iterator[str]:
+    """The API (or `app`) under uvicorn with 2 workers and rate limits off, until the block ends; yields its URL."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--workers", "2",
+        [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--workers", "2",
          "--log-level", "warning", "--no-access-log"],
         cwd=PROJECT_ROOT, env={**os.environ, "API_ENV": "test", "RATE_LIMIT_ENABLED": "false", **env},
         stderr=subprocess.DEVNULL,
@@ -120,7 +122,7 @@ def serving(env: dict[str, str]) -> Iterator[str]:
     try:
         for _ in range(300):
             try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
+                if httpx.get(f"{base}{ready}").status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -141,8 +143,14 @@ def measure(base: str, token: str, folder: Path, seconds: int, connections: int)
     random.Random(42).shuffle(export)
     paths = ["/daily-statistics/" + key.strip('"') for key in export]
     keys = key_script(folder, paths)
+    # The floor: the same requests to an app that only answers them (bench/floor_app.py), same run.
+    row = httpx.get(base + paths[0], headers=headers).text
+    with serving({"FLOOR_BODY": row}, app="bench.floor_app:app", ready="/") as floor_base:
+        wrk(floor_base, token, WARM_UP_SECONDS, connections, keys)
+        floor = wrk(floor_base, token, seconds, connections, keys)
     wrk(base, token, WARM_UP_SECONDS, connections, keys)
     by_key = wrk(base, token, seconds, connections, keys)
+    by_key["floor_rps"] = floor["rps"]
     page = f"{base}/{PAGE}"
     wrk(page, token, WARM_UP_SECONDS, connections)
     listing = wrk(page, token, seconds, connections)
@@ -209,7 +217,10 @@ def report(results: list[Measured], seconds: int, connections: int) -> list[str]
     for result in results:
         by_key, listing = result.by_key, result.listing
         lines += [
-            f"| {result.target} | one row by key, all {result.keys:,} keys of the daily fact at random | "
+            f"| {result.target} | floor: the same requests to a bare ASGI app (bench/floor_app.py) | "
+            f"{by_key['floor_rps']:.0f} | | | | - |",
+            f"| {result.target} | one row by key, all {result.keys:,} keys of the daily fact at random "
+            f"({by_key['rps'] / by_key['floor_rps']:.0%} of the floor) | "
             f"{by_key['rps']:.0f} | {by_key['p50']:.1f} | {by_key['p99']:.1f} | {by_key['errors']:.0f} | "
             ">= 5,000 req/s, p99 < 50 ms |",
             f"| {result.target} | filtered, sorted page of 50 | {listing['rps']:.0f} | {listing['p50']:.1f} | "

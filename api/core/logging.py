@@ -5,22 +5,29 @@ A plain ASGI middleware (no BaseHTTPMiddleware task per request): it sits on eve
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import logging
 import time
 import uuid
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("api.access")
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line, the time in ISO 8601 UTC (orjson: a line costs a few microseconds)."""
+
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name}
+        entry = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+        }
         entry.update(getattr(record, "fields", {"message": record.getMessage()}))
-        return json.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str).decode()
 
 
 class RequestLogMiddleware:

@@ -59,7 +59,8 @@ def install_rate_limits(app: FastAPI, settings: Settings) -> None:
 
     limiter.exempt(healthz)
     app.add_middleware(SlowAPIASGIMiddleware)
-    app.add_middleware(_RememberKey)  # added last, so it runs first
+    if settings.rate_limit_enabled:
+        app.add_middleware(_RememberKey)  # added last, so it runs first
 
 
 class _RememberKey:
