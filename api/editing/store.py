@@ -73,7 +73,8 @@ class EditStore:
         self._watch = self._open_watch(settings.app_url)
         # On Postgres, the reads every request makes go through a lean read-only engine (see
         # api.core.postgres_reads); writes keep the transactional one.
-        self._reads = None if self._watch is not None else postgres_reads.read_only_engine(settings.app_url, 5)
+        postgres = sa.make_url(settings.app_url).get_backend_name() == "postgresql"
+        self._reads = postgres_reads.read_only_engine(settings.app_url, 5) if postgres else None
         self._watch_lock = threading.Lock()
         self._cache: dict[str, tuple[tuple[int, int], dict[str, dict[str, Any] | None]]] = {}
 

@@ -23,12 +23,12 @@ from api.resources import RESOURCES, Resource
 from api.routes.resources import AS_OF_HEADER, json_body, read_row
 
 KEY_READABLE = {resource.path: resource for resource in RESOURCES if len(resource.key) == 1}
-# The same paths as the by-key routes: the key is the rest of the path, except `.../history`, which is
-# a row's edit history (api.routes.edits), and `.../edits`.
+# The same paths as the by-key routes: the key is the rest of the path, unless it ends in `/history`,
+# a row's edit history (api.routes.edits; see RowKeyConvertor).
 KEY_PATH = re.compile(
     "^/(" + "|".join(re.escape(path) for path in sorted(KEY_READABLE, key=len, reverse=True)) + ")/(.+)$"
 )
-NOT_A_KEY = ("/history", "/edits")
+NOT_A_KEY = "/history"
 
 
 class KeyReads:
@@ -70,10 +70,11 @@ class KeyReads:
         warehouse = app.state.warehouse
         try:
             row = read_row(resource, match.group(2), warehouse, app.state.edit_store)
+            as_of = warehouse.as_of() or ""
         except APIError:
             return None
         scope.setdefault("state", {})["user"] = user  # for the access log, as the route's dependency does
-        return json_body(row), warehouse.as_of() or ""
+        return json_body(row), as_of
 
 
 def _bearer_token(scope: Scope) -> str | None:

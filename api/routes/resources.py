@@ -110,10 +110,10 @@ def _query_parameters(resource: Resource) -> list[dict[str, Any]]:
 
 class RowKeyConvertor(Convertor[str]):
     """A row key in a path: like `path` (keys may hold '/', e.g. `Oxford/AstraZeneca`), but never ending
-    in `/history` or `/edits`, which name a row's edit history and edit log (api.routes.edits). So the
-    reads by key can be matched before those routes."""
+    in `/history`, which names a row's edit history (api.routes.edits), so the reads by key can be
+    matched before that route. A key that is `history` itself is still a key."""
 
-    regex = r".*(?<!/history)(?<!/edits)"
+    regex = r"(?!.*/history$).*"
 
     def convert(self, value: str) -> str:
         return value

@@ -265,6 +265,11 @@ def test_keys_may_contain_slashes(setup: Setup) -> None:
     assert changed.status_code == 200, changed.text
     assert client.get("/vaccines/Oxford/AstraZeneca").json()["doses"] == "2 doses"
     assert [e["row_key"] for e in client.get("/vaccines/Oxford/AstraZeneca/history").json()] == ["Oxford/AstraZeneca"]
+    for name in ("history", "edits"):  # keys, though they end the paths of a row's history and edits
+        created = client.post("/vaccines", json={"vaccine_name": name, "epidemic_code": "covid19"})
+        assert created.status_code == 201, created.text
+        assert client.get(created.headers["Location"]).json()["vaccine_name"] == name
+        assert client.delete(f"/vaccines/{name}").status_code == 204
 
 
 def test_many_pending_edits_keep_lists_working(setup: Setup) -> None:

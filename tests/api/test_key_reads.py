@@ -45,7 +45,8 @@ def test_fast_lane_answers_as_the_route_does(
             keys = _some_keys(client, headers, resource.path, key)
             # rows, a missing one, a key of the wrong type, an edit history path
             paths = [f"/{resource.path}/{value}" for value in keys]
-            paths += [f"/{resource.path}/no-such-row-0000", f"/{resource.path}/x/history"]
+            paths += [f"/{resource.path}/no-such-row-0000", f"/{resource.path}/x/history", f"/{resource.path}/x/edits"]
+            paths += [f"/{resource.path}/history", f"/{resource.path}/edits"]  # keys, not edit log paths
             for path in paths:
                 fast, slow = client.get(path, headers=headers), route_only.get(path, headers=headers)
                 assert fast.status_code == slow.status_code, path
@@ -77,6 +78,7 @@ def test_fast_lane_only_answers_what_it_may(client: TestClient, tokens: dict[Rol
     assert answer("/countries/NOWHERE", tokens[Role.USER]) is None, "no such row"
     assert answer("/dates/not-a-date", tokens[Role.USER]) is None, "a key of the wrong type"
     assert answer("/countries/FRA/history", tokens[Role.USER]) is None, "an edit history"
+    assert answer("/countries/history", tokens[Role.USER]) is None, "a key named history, not found"
     assert answer("/countries", tokens[Role.USER]) is None, "a list"
     assert set(KEY_READABLE) == {resource.path for resource in KEYED}
 
