@@ -129,6 +129,17 @@ class Warehouse:
                 self._engine = postgres_reads.read_only_engine(self.settings.warehouse_url, self.POSTGRES_POOL_SIZE)
             return self._engine
 
+    def opens_without_waiting(self) -> bool:
+        """False while the DuckDB file has been replaced and the worker still drains the old one: a read
+        now could wait for it (up to DRAIN_SECONDS), which must not happen on the event loop."""
+        if self.settings.elt_target != "duckdb":
+            return True
+        current = self._generation
+        try:
+            return current is None or (current.identity == self._file_identity() and not current.closing)
+        except APIError:  # no warehouse: the caller's read reports it
+            return True
+
     def _acquire_duckdb(self) -> _Generation:
         """The generation for the file on disk now, opening it (after the old one drains) if it changed.
 

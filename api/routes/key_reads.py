@@ -4,9 +4,10 @@ A read by key does about 20 microseconds of work (see api.core.warehouse.KeyedTa
 through FastAPI's routing and dependency resolution costs ten times that. This plain ASGI middleware,
 the innermost one (rate limits, metrics and access logs still wrap it), answers such a request itself
 when it can answer 200: a valid bearer token whose role may read the resource, a key that names a row.
-Everything else (no or bad token, a role too low, a bad key, no such row, no warehouse) goes on to the
-documented route in api.routes.resources, which answers with the same function, `read_row`, and so
-renders every error exactly as before. The two paths return the same bytes and headers; a test checks it.
+Everything else (no or bad token, a role too low, a bad key, no such row, no warehouse, a warehouse
+file being swapped) goes on to the documented route in api.routes.resources, which answers with the
+same function, `read_row`, and so renders every error exactly as before. The two paths return the
+same bytes and headers; a test checks it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class KeyReads:
         if not user.role.at_least(resource.read_role):
             return None
         warehouse = app.state.warehouse
+        if not warehouse.opens_without_waiting():  # the route reads in a worker thread instead
+            return None
         try:
             row = read_row(resource, match.group(2), warehouse, app.state.edit_store)
             as_of = warehouse.as_of() or ""

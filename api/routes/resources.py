@@ -195,9 +195,10 @@ def add_key_read_route(router: APIRouter, resource: Resource) -> None:
         key = resource.table.c[resource.key[0]]
         reader = require(resource.read_role)
 
-        # async on purpose: a primary-key lookup takes well under a millisecond, less than the thread
-        # hand-off a sync endpoint costs (lists, which can scan, stay sync and run in the thread pool).
-        async def read_one(
+        # Sync, so in a worker thread: the fast lane (api.routes.key_reads) answers most reads by key on
+        # the event loop, and leaves this route the ones that may wait, e.g. while a new warehouse file
+        # replaces the one still being read.
+        def read_one(
             key_value: str,
             _user: Annotated[CurrentUser, Depends(reader)],
             warehouse: Annotated[Warehouse, Depends(get_warehouse)],

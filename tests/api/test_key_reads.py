@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import shutil
+import threading
+import time
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -135,3 +139,33 @@ def test_keyed_tables_equal_sql(api_warehouse: Path) -> None:
                 checked += 1
         assert warehouse.fetch_by_key(table, key, "no-such-key" if key != "date" else dt.date(1900, 1, 1)) is None
     assert checked > 300
+
+
+def test_reads_by_key_never_block_the_event_loop_during_a_swap(api_warehouse: Path, tmp_path: Path) -> None:
+    """While a new warehouse file replaces one still being read (e.g. by a long CSV export), a read by key
+    waits for the old file to drain in a worker thread: the event loop, and so every other request, goes on."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(api_warehouse, path)
+    settings = Settings(api_env="test", elt_target="duckdb", duckdb_path=path, rate_limit_enabled=False)
+    token = create_access_token(settings, "guest", Role.GUEST)
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/countries/FRA", headers=headers).status_code == 200
+        warehouse = client.app.state.warehouse
+        reader = warehouse._acquire_duckdb()  # a request still reading the current file
+        shutil.copyfile(api_warehouse, tmp_path / "next.duckdb")
+        os.replace(tmp_path / "next.duckdb", path)  # the ELT swaps in a new file
+        assert not warehouse.opens_without_waiting()
+        waiting: dict[str, int] = {}
+        thread = threading.Thread(
+            target=lambda: waiting.update(status=client.get("/countries/FRA", headers=headers).status_code)
+        )
+        thread.start()
+        started = time.monotonic()
+        assert client.get("/openapi.json").status_code == 200, "the event loop serves other requests"
+        assert time.monotonic() - started < 5
+        assert thread.is_alive(), "the read by key waits for the old file to drain"
+        warehouse._release(reader)
+        thread.join(timeout=30)
+        assert waiting == {"status": 200}
+        assert warehouse.opens_without_waiting()
