@@ -282,7 +282,7 @@ class Warehouse:
             self._release(generation)
 
     def wait_for_keyed_tables(self, timeout: float = 30.0) -> None:
-        """Wait until the tables being loaded into memory are loaded (for tests and benchmarks)."""
+        """Wait until the tables being loaded into memory are loaded (for tests)."""
         deadline = time.monotonic() + timeout
         generation = self._generation
         while generation is not None and set(generation.loading) - set(generation.keyed):

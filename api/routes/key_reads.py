@@ -15,21 +15,22 @@ from __future__ import annotations
 import re
 
 import jwt
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.core.deps import user_from_token
 from api.core.errors import APIError
 from api.resources import RESOURCES, Resource
-from api.routes.resources import AS_OF_HEADER, json_body, read_row
+from api.routes.resources import AS_OF_HEADER, RowKeyConvertor, json_body, read_row
 
 KEY_READABLE = {resource.path: resource for resource in RESOURCES if len(resource.key) == 1}
-# The same paths as the by-key routes: the key is the rest of the path, unless it ends in `/history`,
-# a row's edit history (api.routes.edits; see RowKeyConvertor).
+# The same paths as the by-key routes: the key is the rest of the path, as RowKeyConvertor matches it.
 KEY_PATH = re.compile(
-    "^/(" + "|".join(re.escape(path) for path in sorted(KEY_READABLE, key=len, reverse=True)) + ")/(.+)$"
+    "^/("
+    + "|".join(re.escape(path) for path in sorted(KEY_READABLE, key=len, reverse=True))
+    + f")/({RowKeyConvertor.regex})$"
 )
-NOT_A_KEY = "/history"
 
 
 class KeyReads:
@@ -55,7 +56,7 @@ class KeyReads:
     def _answer(scope: Scope) -> tuple[bytes, str] | None:
         """(JSON body, as-of) of a request this lane can answer with 200, else None."""
         match = KEY_PATH.match(get_route_path(scope))
-        if match is None or match.group(2).endswith(NOT_A_KEY):
+        if match is None:
             return None
         resource: Resource = KEY_READABLE[match.group(1)]
         token = _bearer_token(scope)
@@ -81,9 +82,9 @@ class KeyReads:
 
 
 def _bearer_token(scope: Scope) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, as OAuth2 has it)."""
+    """The token of an `Authorization: Bearer <token>` header, parsed as the route's OAuth2 scheme does."""
     for name, value in scope["headers"]:
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
+            scheme, token = get_authorization_scheme_param(value.decode("latin-1"))
             return token if scheme.lower() == "bearer" and token else None
     return None

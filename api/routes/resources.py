@@ -1,6 +1,5 @@
 """List and read endpoints for every resource, with the query grammar of api/query/filters.py."""
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -47,16 +46,15 @@ def _page_model(resource: Resource) -> type[BaseModel]:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def json_body(content: Any) -> bytes:
-    """orjson: dates and times in ISO 8601, NaN as null (valid JSON, unlike the standard library's).
-    OPT_NON_STR_KEYS because SQLAlchemy names columns with a subclass of str."""
+    """orjson: dates and times in ISO 8601 (natively), NaN as null (valid JSON, unlike the standard
+    library's), decimals as numbers. OPT_NON_STR_KEYS because SQLAlchemy names columns with a subclass
+    of str."""
     return orjson.dumps(content, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
