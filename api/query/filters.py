@@ -139,7 +139,8 @@ def condition(column: sa.Column[Any], expression: str, parameter: str) -> sa.Col
     elif operator in ("like", "ilike"):
         if column.type.python_type is not str:
             raise bad_request("invalid_operator", f"{operator} needs a text column, {column.name!r} is not")
-        pattern = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+        text = convert(column, value, parameter)  # refuses what no text column can hold (NUL)
+        pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
         method = column.like if operator == "like" else column.ilike
         clause = method(pattern, escape="\\")
     elif operator == "in":
