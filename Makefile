@@ -17,7 +17,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir . --target $(ELT_TARGET)
 
-.PHONY: help venv elt docs docs-serve lint format test bench bench-api lock clean api createadmin api-models up down compose-config report dashboards exposures
+.PHONY: help venv catalog elt docs docs-serve lint format test bench bench-api lock clean api createadmin api-models up down compose-config report dashboards exposures
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 venv: $(STAMP) ## Create the virtualenv from pinned dependencies
+
+catalog: $(STAMP) ## Check ingest/catalog.yml and write its dbt view (dbt_project/generated/; every dbt target does this)
+	$(BIN)/python -m ingest.catalog
 
 elt: $(STAMP) ## Load $(ELT_DATA_DIR) raw with dlt and build every model with dbt (DuckDB by default)
 	$(BIN)/python -m ingest.elt
@@ -45,23 +48,23 @@ api: $(STAMP) ## Serve the REST API on the warehouse `make elt` built (docs at /
 createadmin: $(STAMP) ## Create (or reset) the first ADMIN user: make createadmin ADMIN=name (asks for the password)
 	$(BIN)/python -m api.cli createadmin $(ADMIN)
 
-api-models: $(STAMP) ## Regenerate api/models/marts.py from the dbt contracts and descriptions
+api-models: catalog ## Regenerate api/models/marts.py from the dbt contracts and descriptions
 	$(DBT) parse $(DBT_ARGS)
 	$(BIN)/python scripts/generate_api_models.py
 
-docs: $(STAMP) ## Build the dbt docs site (lineage) into dbt_project/target
+docs: catalog ## Build the dbt docs site (lineage) into dbt_project/target
 	$(DBT) docs generate --static $(DBT_ARGS)
 	@echo "Docs site: dbt_project/target/static_index.html (one file, opens from disk) or: make docs-serve"
 
 docs-serve: docs ## Serve the docs site on http://localhost:8080
 	$(DBT) docs serve $(DBT_ARGS) --port 8080 --no-browser
 
-lint: $(STAMP) ## sqlfluff (dbt templater) on models, ruff on Python
+lint: catalog ## sqlfluff (dbt templater) on models, ruff on Python
 	$(BIN)/ruff check ingest api dashboards tests bench scripts
 	$(BIN)/ruff format --check ingest api dashboards tests bench scripts
 	$(BIN)/sqlfluff lint dbt_project/models $(wildcard dbt_project/tests dbt_project/analyses)
 
-format: $(STAMP) ## Apply ruff format and sqlfluff fix
+format: catalog ## Apply ruff format and sqlfluff fix
 	$(BIN)/ruff format ingest api dashboards tests bench scripts
 	$(BIN)/sqlfluff fix dbt_project/models
 
@@ -101,7 +104,7 @@ compose-config: ## Validate docker-compose.yml with the placeholders of .env.exa
 report: $(STAMP) ## Render every dashboard to one static HTML file: reports/index.html
 	$(BIN)/python -m dashboards.report
 
-dashboards: $(STAMP) ## Provision the dashboards into Metabase (MB_URL, MB_API_KEY or MB_USER/MB_PASSWORD), then dbt-metabase
+dashboards: catalog ## Provision the dashboards into Metabase (MB_URL, MB_API_KEY or MB_USER/MB_PASSWORD), then dbt-metabase
 	$(DBT) parse $(DBT_ARGS)
 	$(BIN)/python -m dashboards.metabase --manifest dbt_project/target/manifest.json
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ingest.catalog import catalog
+from ingest.dbt_catalog import write_dbt_catalog
 from ingest.warehouse import PROJECT_ROOT, Target
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -25,8 +27,13 @@ def dbt_executable() -> str:
 
 
 def run_dbt(target: Target, *args: str) -> int:
-    """`dbt <args>` on the target; output streams to the terminal; returns the exit code."""
-    env = {**os.environ, **target.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    """`dbt <args>` on the target, with the catalog in force written for dbt first; returns the exit code."""
+    env = {
+        **os.environ,
+        **target.dbt_env(),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_CATALOG_DIR": write_dbt_catalog(catalog()),
+    }
     command = [
         dbt_executable(),
         *args,
@@ -41,13 +48,14 @@ def run_dbt(target: Target, *args: str) -> int:
 
 
 def project_fingerprint() -> str:
-    """A hash of everything dbt builds from besides raw data: models, macros, tests, seeds, config."""
+    """A hash of everything dbt builds from besides raw data: models, macros, tests, seeds, config, catalog."""
     digest = hashlib.sha256()
-    files = [DBT_PROJECT_DIR / "dbt_project.yml", PROJECT_ROOT / "profiles.yml"]
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", PROJECT_ROOT / "profiles.yml", catalog().path]
     for folder in _FINGERPRINTED:
-        files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+        files.extend(sorted(p for p in folder.rglob("*") if p.is_file() and "generated" not in p.parts))
     for path in files:
         if path.exists():
-            digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+            shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path.name
+            digest.update(str(shown).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

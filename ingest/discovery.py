@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.catalog import BY_FILE_NAME
+from ingest.catalog import catalog
 
 _NOT_INPUT = {"readme.md", "readme.txt", "license", "license.txt", ".gitkeep"}
 
@@ -24,11 +24,12 @@ def discover(data_dir: Path) -> Discovery:
         raise FileNotFoundError(f"input folder {data_dir} does not exist")
     seen: dict[str, list[Path]] = {}
     result = Discovery(root=data_dir)
+    known = catalog().by_file_name
     for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(data_dir)
         if any(part.startswith(".") for part in relative.parts) or path.name.lower() in _NOT_INPUT:
             continue
-        if path.name in BY_FILE_NAME:
+        if path.name in known:
             seen.setdefault(path.name, []).append(path)
         else:
             result.unknown.append(relative)

@@ -30,12 +30,12 @@ import pyarrow as pa
 
 from ingest import registry as reg
 from ingest.atomic import staged, writable
-from ingest.catalog import CATALOG, SourceFile
+from ingest.catalog import SourceFile, catalog
 from ingest.dbt_runner import project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.raw_tables import ensure_raw_tables
-from ingest.reader import BadFileError, FileContent, read_bytes, read_table
+from ingest.reader import BadFileError, FileContent, header_columns, read_bytes, read_table
 from ingest.report import FileOutcome, print_progress, print_summary
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
 from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
@@ -65,7 +65,7 @@ def new_run_id() -> str:
 def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refresh: bool) -> Plan:
     """Hash every present file; parse the ones that changed; record failures in the registry."""
     plan = Plan(registry=reg.read_registry(conn) if conn else {})
-    for spec in CATALOG:
+    for spec in catalog().sources:
         entry = plan.registry.get(spec.file_name) or reg.RegistryEntry(
             file_name=spec.file_name, table_name=spec.table, publisher=spec.publisher
         )
@@ -120,6 +120,7 @@ def _parse_into_plan(
         entry.first_loaded_at = entry.first_loaded_at or now
         entry.last_loaded_at = now
         entry.header = json.dumps(header, ensure_ascii=False)
+        entry.header_columns = json.dumps(header_columns(spec, header), ensure_ascii=False)
         outcome.status, outcome.rows = "loaded", table.num_rows
     plan.registry[spec.file_name] = entry
     plan.registry_changed = True

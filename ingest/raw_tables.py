@@ -7,7 +7,7 @@ normalises them, so a later load of the file lands in the same table.
 
 from __future__ import annotations
 
-from ingest.catalog import CATALOG
+from ingest.catalog import catalog, raw_column
 from ingest.registry import ARROW_SCHEMA, REGISTRY_TABLE
 from ingest.warehouse import RAW_SCHEMA, Connection
 
@@ -16,15 +16,12 @@ _PROVENANCE = "_source_file text, _source_hash text, _source_line bigint, _load_
 
 def ensure_raw_tables(conn: Connection) -> list[str]:
     """Create the raw tables that do not exist yet; return their names."""
-    from dlt.common.normalizers.naming.snake_case import NamingConvention  # dlt is slow to import: only here
-
-    naming = NamingConvention()
     created = []
     conn.execute(f"create schema if not exists {RAW_SCHEMA}")
-    for spec in CATALOG:
+    for spec in catalog().sources:
         if conn.table_exists(RAW_SCHEMA, spec.table):
             continue
-        columns = ", ".join(f'"{naming.normalize_identifier(name)}" text' for name in spec.required_columns)
+        columns = ", ".join(f'"{raw_column(name)}" text' for name in spec.required_columns)
         conn.execute(f"create table {RAW_SCHEMA}.{spec.table} ({columns}, {_PROVENANCE})")
         created.append(spec.table)
     if not conn.table_exists(RAW_SCHEMA, REGISTRY_TABLE):

@@ -10,17 +10,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ingest.catalog import SourceFile
+from ingest.catalog import SourceFile, raw_column
 
 PROVENANCE_COLUMNS = ("_source_file", "_source_hash", "_source_line", "_load_id")
-_DATE_HEADER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -93,11 +91,36 @@ def _parse_header(source_file: str, body: bytes, spec: SourceFile) -> list[str]:
         if len(header) == 1 and any(sep in first_line for sep in (";", "\t", "|")):
             hint = " (the file does not look comma-delimited: wrong delimiter?)"
         raise BadFileError(source_file, f"header lacks required column(s) {missing}; found {header}{hint}", 1)
-    if spec.wide_date_columns:
-        not_dates = [name for name in header[1:] if not _DATE_HEADER.match(name)]
+    raw_names: dict[str, str] = {}
+    for name in header:
+        clash = raw_names.setdefault(raw_column(name), name)
+        if clash != name:
+            raise BadFileError(
+                source_file, f"headers {clash!r} and {name!r} both become raw column {raw_column(name)!r}", 1
+            )
+    date_format = spec.header_date_format
+    if date_format is not None:
+        not_dates = [name for name in header if name not in spec.required_columns and date_format.to_date(name) is None]
         if not_dates:
-            raise BadFileError(source_file, f"wide file expects YYYY-MM-DD date columns, found {not_dates[:5]}", 1)
+            raise BadFileError(
+                source_file,
+                f"wide file expects {date_format.text} date columns after its id columns, found {not_dates[:5]}",
+                1,
+            )
     return header
+
+
+def header_columns(spec: SourceFile, header: list[str]) -> list[dict[str, str]]:
+    """Each header as written with its raw column (and, for a wide file's date headers, the ISO date)."""
+    date_format = spec.header_date_format
+    mapping = []
+    for name in header:
+        entry = {"header": name, "column": raw_column(name)}
+        day = date_format.to_date(name) if date_format is not None and name not in spec.required_columns else None
+        if day is not None:
+            entry["date"] = day.isoformat()
+        mapping.append(entry)
+    return mapping
 
 
 def _locate_bad_row(

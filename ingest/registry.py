@@ -36,6 +36,7 @@ class RegistryEntry:
     last_seen_hash: str | None = None
     size_bytes: int | None = None
     header: str | None = None
+    header_columns: str | None = None  # JSON: [{header, column, date?}], the header as written <-> raw column
     error: str | None = None
     error_line: int | None = None
     last_attempt_at: datetime | None = None
@@ -57,7 +58,15 @@ def read_registry(conn: Connection) -> dict[str, RegistryEntry]:
     """The registry as stored, keyed by file name; empty before the first load."""
     if not conn.table_exists(RAW_SCHEMA, REGISTRY_TABLE):
         return {}
-    columns = ", ".join(FIELDS)
+    stored = {
+        name
+        for (name,) in conn.fetch_all(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [RAW_SCHEMA, REGISTRY_TABLE],
+        )
+    }
+    # A registry written by an older version lacks the newer fields: they read as NULL until the next load.
+    columns = ", ".join(name if name in stored else f"null as {name}" for name in FIELDS)
     rows = conn.fetch_all(f"select {columns} from {RAW_SCHEMA}.{REGISTRY_TABLE}")
     return {row[0]: RegistryEntry(*row) for row in rows}
 
@@ -71,8 +80,14 @@ def raw_row_counts(conn: Connection, table: str) -> dict[str, int]:
 
 
 def is_loaded(entry: RegistryEntry | None, content_hash: str, counts: dict[str, int]) -> bool:
-    """True when raw already holds exactly this file's content and nothing else."""
-    return entry is not None and entry.loaded_hash == content_hash and counts == {content_hash: entry.loaded_rows}
+    """True when raw already holds exactly this file's content and nothing else, and the registry has its
+    header mapping (a file loaded by a version that did not record it is loaded again)."""
+    return (
+        entry is not None
+        and entry.header_columns is not None
+        and entry.loaded_hash == content_hash
+        and counts == {content_hash: entry.loaded_rows}
+    )
 
 
 def to_arrow(entries: list[RegistryEntry]) -> pa.Table:

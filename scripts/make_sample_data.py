@@ -4,7 +4,7 @@ Run from the repository root::
 
     python scripts/make_sample_data.py
 
-It writes 11 CSV files (plus nothing else) under ``data/sample/covid19/`` and
+It writes 15 CSV files (plus nothing else) under ``data/sample/covid19/`` and
 ``data/sample/mpox/``.  The files have exactly the headers, column order, value
 formats and quirks of the public source files (JHU/Kaggle "corona-virus-report",
 worldometers, Our World in Data vaccinations, Kaggle "Monkeypox dataset 2022"),
@@ -30,12 +30,12 @@ SEED = "epidemic-platform-sample-v1"
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.catalog import BY_FILE_NAME  # noqa: E402 - after making the project importable
+from ingest.catalog import catalog  # noqa: E402 - after making the project importable
 
 
 def header(file_name: str) -> list[str]:
-    """The publisher's header for a known file, as the ingest catalog requires it."""
-    return list(BY_FILE_NAME[file_name].required_columns)
+    """The publisher's header for a known file, as the ingest catalog declares it."""
+    return list(catalog().by_file_name[file_name].required_columns)
 
 
 DEFAULT_OUT = ROOT / "data" / "sample"
@@ -233,6 +233,34 @@ def clean_complete_rows(series: dict[tuple[str, str], Series]) -> list[Row]:
                     loc.who,
                 ]
             )
+    return rows
+
+
+# The JHU CSSE time series is a later revision of the Kaggle files: a few days are corrected, and it has
+# the cruise ships that reported under Canada as province rows. (country, day index, confirmed added)
+TIME_SERIES_REVISIONS = (("US", JHU_DAYS - 1, 3), ("France", JHU_DAYS - 2, -2))
+TIME_SERIES_SHIP = Location("Grand Princess", "Canada", "37.6489", "-122.6655", "", 0, 21, 0, 0, 0, 1.0, 0.0, 0.0)
+
+
+def time_series_date(day: dt.date) -> str:
+    """JHU CSSE's date header: M/D/YY, month and day not padded (1/22/20)."""
+    return f"{day.month}/{day.day}/{day.year % 100:02d}"
+
+
+def time_series_rows(series: dict[tuple[str, str], Series], measure: int) -> list[Row]:
+    """One row per province or country (publisher order: by country), one column per day; cumulative."""
+    ship = {
+        (TIME_SERIES_SHIP.province, TIME_SERIES_SHIP.country): simulate(TIME_SERIES_SHIP, rng_for("ship"), JHU_DAYS)
+    }
+    locations = sorted((*LOCATIONS, TIME_SERIES_SHIP), key=lambda loc: loc.country)
+    rows: list[Row] = []
+    for loc in locations:
+        values = [day[measure] for day in (series | ship)[(loc.province, loc.country)]]
+        if measure == 0:
+            for country, index, added in TIME_SERIES_REVISIONS:
+                if loc.country == country and not loc.province:
+                    values[index] += added
+        rows.append([loc.province, loc.country, loc.lat, loc.long, *map(str, values)])
     return rows
 
 
@@ -804,6 +832,27 @@ def mpox_wide_rows(daily: dict[str, list[int]]) -> list[Row]:
     return [[c.name, *map(str, daily[c.name])] for c in MPOX_COUNTRIES if c.first_col >= 0]
 
 
+# Line-list details, cycled through the cases (the real file is mostly empty besides date and country).
+MPOX_CASE_DETAILS = (
+    ("", "", "", "", "", "", ""),
+    ("London", "20-69", "male", "rash", "Y", "Y", "Y"),
+    ("", "0-39", "", "", "NA", "", "N"),
+)
+
+
+def mpox_line_list_rows(daily: dict[str, list[int]]) -> list[Row]:
+    """One row per confirmed case, by date then wide-file country order. A later extraction than the wide
+    file: the last date has one case more for Spain, so the two series differ where they should."""
+    rows: list[Row] = []
+    for col, day in enumerate(MPOX_DATES):
+        for country in MPOX_COUNTRIES:
+            cases = daily[country.name][col] + (1 if country.name == "Spain" and col == len(MPOX_DATES) - 1 else 0)
+            for case in range(cases):
+                city, age, gender, symptoms, hospitalised, isolated, travel = MPOX_CASE_DETAILS[case % 3]
+                rows.append([day, country.name, city, age, gender, symptoms, hospitalised, isolated, travel])
+    return rows
+
+
 def mpox_worldwide_rows(daily: dict[str, list[int]]) -> list[Row]:
     """Confirmed_Cases = sum of the wide file's row; all counts written as floats."""
     by_name = {c.name: c for c in MPOX_COUNTRIES}
@@ -836,6 +885,8 @@ H_WM_SUMMARY = header("worldometer_coronavirus_summary_data.csv")
 H_VAX = header("country_vaccinations.csv")
 H_MANUFACTURER = header("country_vaccinations_by_manufacturer.csv")
 H_MPOX_WORLD = header("Monkey_Pox_Cases_Worldwide.csv")
+H_MPOX_CASES = header("Worldwide_Case_Detection_Timeline.csv")
+H_TIME_SERIES = [*header("time_series_covid19_confirmed_global.csv"), *map(time_series_date, jhu_days())]
 
 
 # ---------------------------------------------------------------------------- main
@@ -880,7 +931,11 @@ def main(out: Path) -> None:
             H_MPOX_WORLD,
             mpox_worldwide_rows(daily),
         ),
+        (mpox / "Worldwide_Case_Detection_Timeline.csv", H_MPOX_CASES, mpox_line_list_rows(daily)),
     ]
+    for measure, name in enumerate(("confirmed", "deaths", "recovered")):
+        path = covid / f"time_series_covid19_{name}_global.csv"
+        outputs.append((path, H_TIME_SERIES, time_series_rows(series, measure)))
     for path, header, rows in outputs:
         count = write_csv(path, header, rows)
         print(f"{path.relative_to(out)}: {count} rows")

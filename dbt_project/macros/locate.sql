@@ -88,10 +88,10 @@ group by
     string_agg(distinct {{ column }}, ' | ' order by {{ column }})
 {%- endmacro %}
 
-{#- Clean rows of a staging model with their resolved location, one row per input row (no collapsing):
-    `country_iso3`, `location_kind`, `resolved_name` (the dim_country name for countries, the publisher's
-    name otherwise) and the country's `population`. -#}
-{% macro located_rows(staging_model) -%}
+{#- Clean rows of the long files that feed `feeds` (catalog), with their resolved location, one row per
+    input row (no collapsing): `country_iso3`, `location_kind`, `resolved_name` (the dim_country name for
+    countries, the publisher's name otherwise) and the country's `population`. -#}
+{% macro located_rows(feeds) -%}
     select
         rows_in.*,
         names.country_iso3,
@@ -101,10 +101,12 @@ group by
             else rows_in.location_name
         end as resolved_name,
         countries.population
-    from {{ ref(staging_model) }} as rows_in
+    from {{ ref('stg_sources__long') }} as rows_in
     left join {{ ref('int_location_names_resolved') }} as names
         on rows_in.location_name = names.location_name
     left join {{ ref('dim_country') }} as countries
         on names.country_iso3 = countries.country_iso3
-    where rows_in._quarantine_reason is null
+    where
+        rows_in._quarantine_reason is null
+        and rows_in._source_table in {{ source_tables_in(catalog_sources(layout='long', feeds=feeds)) }}
 {%- endmacro %}

@@ -33,24 +33,53 @@
     end
 {%- endmacro %}
 
-{#- A calendar date written year first: 2020-01-22, 2020-2-15, 2021/1/5. Impossible dates
-    (2020-02-30, month 13) give NULL. -#}
-{% macro parse_date(column) -%}
-    {{ return(adapter.dispatch('parse_date', 'epidemic')(column)) }}
+{#- A calendar date in a declared format (`date_spec` from the catalog: pattern, order of the parts,
+    separators, two-digit year). Without one: year first, `-` or `/`, padding optional (2020-01-22,
+    2020-2-15, 2021/1/5). Text that does not match the format, and impossible dates (2020-02-30,
+    month 13), give NULL: a format is never guessed. -#}
+{% macro parse_date(column, date_spec=none) -%}
+    {%- set spec = date_spec or {
+        'pattern': '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}$', 'order': 'YMD', 'separators': '-/',
+        'two_digit_year': false, 'strftime': '%Y-%m-%d',
+    } -%}
+    {{ return(adapter.dispatch('parse_date', 'epidemic')(column, spec)) }}
 {%- endmacro %}
 
-{% macro duckdb__parse_date(column) -%}
-    cast(try_strptime(replace(trim({{ column }}), '/', '-'), '%Y-%m-%d') as date)
-{%- endmacro %}
-
-{% macro default__parse_date(column) -%}
-    {#- Nested CASEs: Postgres only evaluates make_date once the parts are known to be in range. -#}
-    {%- set parts = "regexp_split_to_array(trim(" ~ column ~ "), '[-/]')" -%}
-    {%- set y = "cast((" ~ parts ~ ")[1] as integer)" -%}
-    {%- set m = "cast((" ~ parts ~ ")[2] as integer)" -%}
-    {%- set d = "cast((" ~ parts ~ ")[3] as integer)" -%}
+{% macro duckdb__parse_date(column, spec) -%}
+    {#- strptime reads one separator: the others are replaced by it first (2021/1/5 -> 2021-1-5). -#}
+    {%- set value = namespace(sql='trim(' ~ column ~ ')') -%}
+    {%- for separator in spec.separators[1:] -%}
+        {%- set value.sql = "replace(" ~ value.sql ~ ", '" ~ separator ~ "', '" ~ spec.separators[0] ~ "')" -%}
+    {%- endfor -%}
     case
-        when {{ regex_matches('trim(' ~ column ~ ')', '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}$') }}
+        when {{ regex_matches('trim(' ~ column ~ ')', spec.pattern) }}
+            then cast(try_strptime({{ value.sql }}, '{{ spec.strftime }}') as date)
+    end
+{%- endmacro %}
+
+{% macro default__parse_date(column, spec) -%}
+    {#- Nested CASEs: Postgres only evaluates make_date once the parts are known to be in range. -#}
+    {%- set parts = {} -%}
+    {%- if spec.separators -%}
+        {%- set split = "regexp_split_to_array(trim(" ~ column ~ "), '[" ~ spec.separators ~ "]')" -%}
+        {%- for letter in spec.order -%}
+            {%- do parts.update({letter: "cast((" ~ split ~ ")[" ~ loop.index ~ "] as integer)"}) -%}
+        {%- endfor -%}
+    {%- else -%}
+        {%- do parts.update({
+            'Y': "cast(substr(trim(" ~ column ~ "), 1, 4) as integer)",
+            'M': "cast(substr(trim(" ~ column ~ "), 5, 2) as integer)",
+            'D': "cast(substr(trim(" ~ column ~ "), 7, 2) as integer)",
+        }) -%}
+    {%- endif -%}
+    {#- Two-digit years as strptime reads them (POSIX): 00-68 -> 20xx, 69-99 -> 19xx. -#}
+    {%- set y = (
+        "(case when " ~ parts['Y'] ~ " < 69 then 2000 else 1900 end + " ~ parts['Y'] ~ ")"
+    ) if spec.two_digit_year else parts['Y'] -%}
+    {%- set m = parts['M'] -%}
+    {%- set d = parts['D'] -%}
+    case
+        when {{ regex_matches('trim(' ~ column ~ ')', spec.pattern) }}
             then case
                 when {{ m }} between 1 and 12 and {{ d }} between 1 and 31
                     then case
@@ -61,16 +90,22 @@
     end
 {%- endmacro %}
 
-{#- "<label>: '<raw>' is not a <kind>" when the raw cell has text but parsed to NULL. -#}
-{#- Publishers write undefined ratios (x / 0) as inf or nan: those are NULL, not errors. -#}
-{% macro unparsed_reason(raw_column, parsed_expression, kind) -%}
+{#- "<label>: '<raw>' is not a <kind>" when the raw cell has text but parsed to NULL; `label` is the
+    publisher's header (default: the raw column). Publishers write undefined ratios (x / 0) as inf or
+    nan: those are NULL, not errors. -#}
+{% macro unparsed_reason(raw_column, parsed_expression, kind, label=none) -%}
     case
         when {{ clean_text(raw_column) }} is not null and ({{ parsed_expression }}) is null
             {%- if kind == 'number' %}
             and lower(trim({{ raw_column }})) not in ('inf', '-inf', '+inf', 'infinity', '-infinity', 'nan')
             {%- endif %}
-            then '{{ raw_column }}: ''' || {{ raw_column }} || ''' is not a {{ kind }}'
+            then '{{ sql_text(label or raw_column) }}: ''' || {{ raw_column }} || ''' is not a {{ kind }}'
     end
+{%- endmacro %}
+
+{#- Text for inside a SQL string literal. -#}
+{% macro sql_text(text) -%}
+    {{- text | replace("'", "''") -}}
 {%- endmacro %}
 
 {#- Join the reasons that apply (NULL ones are skipped); NULL when the row is clean. -#}
@@ -78,6 +113,6 @@
     nullif(concat_ws('; ', {{ reasons | join(', ') }}), '')
 {%- endmacro %}
 
-{% macro required_reason(raw_column) -%}
-    case when {{ clean_text(raw_column) }} is null then '{{ raw_column }}: required value is empty' end
+{% macro required_reason(raw_column, label=none) -%}
+    case when {{ clean_text(raw_column) }} is null then '{{ sql_text(label or raw_column) }}: required value is empty' end
 {%- endmacro %}

@@ -2,7 +2,8 @@
 {# Read from the project graph at execution time: one row per undocumented model or column under
     models/marts, per column built but missing from the yml, and per yml column not built. #}
 -- depends_on: {{ ref('dim_continent') }}, {{ ref('dim_country') }}, {{ ref('dim_date') }}
--- depends_on: {{ ref('dim_epidemic') }}, {{ ref('dim_vaccine') }}, {{ ref('fct_epidemic_daily') }}
+-- depends_on: {{ ref('dim_epidemic') }}, {{ ref('dim_vaccine') }}, {{ ref('dim_source') }}
+-- depends_on: {{ ref('fct_epidemic_daily') }}
 -- depends_on: {{ ref('fct_vaccinations') }}, {{ ref('fct_vaccinations_by_manufacturer') }}
 -- depends_on: {{ ref('fct_country_snapshot') }}, {{ ref('qa_file_row_counts') }}, {{ ref('qa_quarantine') }}
 -- depends_on: {{ ref('qa_reconciliation_world_daily') }}, {{ ref('qa_publisher_discrepancies') }}

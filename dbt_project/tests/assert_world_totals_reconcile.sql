@@ -10,14 +10,20 @@ with reconciliation as (
 
 day_wise_loaded as (
     select count(*) as loaded_rows
-    from {{ ref('stg_jhu__day_wise') }}
-    where _quarantine_reason is null
+    from {{ ref('stg_sources__long') }}
+    where _source_table = 'day_wise' and _quarantine_reason is null
 ),
 
 jhu_daily_files_loaded as (
     select
-        (select count(*) from {{ ref('stg_jhu__full_grouped') }}) > 0
-        and (select count(*) from {{ ref('stg_jhu__clean_complete') }}) > 0
+        (
+            select count(*) from {{ ref('stg_sources__long') }}
+            where _source_table = 'full_grouped'
+        ) > 0
+        and (
+            select count(*) from {{ ref('stg_sources__long') }}
+            where _source_table = 'covid_19_clean_complete'
+        ) > 0
         and (select loaded_rows from day_wise_loaded) > 0 as all_loaded
 ),
 

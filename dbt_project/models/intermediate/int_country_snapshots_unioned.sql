@@ -1,117 +1,54 @@
-{#- The latest-per-country files of every publisher, clean rows only, in one shape. A snapshot is
-    dated by the last day of the same publisher's daily series; worldometer_data.csv has no date
-    (its figures are not tied to the daily file). -#}
-with as_of as (
+{#- The latest-per-country files of every publisher (catalog `feeds: snapshot`), clean rows only, in one
+    shape. A snapshot is dated by the last day of the daily series its entry names (`dated_by`), or
+    undated (worldometer_data.csv's figures are not tied to the daily file). -#}
+{%- set measures = [
+    'cases_total', 'deaths_total', 'recovered_total', 'active_total', 'serious_critical_total',
+    'tests_total', 'cases_suspected_total', 'hospitalized_total', 'population_reported',
+] -%}
+{%- set entries = catalog_sources(layout='long', feeds='snapshot') -%}
+
+with snapshots as (
     select
-        (select max(reported_date) from {{ ref('stg_jhu__full_grouped') }}) as jhu_date,
-        (select max(reported_date) from {{ ref('stg_worldometer__daily') }}) as worldometer_date,
-        (select max(reported_date) from {{ ref('int_mpox_daily_cases_unpivoted') }}) as mpox_date
+        snapshot_rows.epidemic_code,
+        snapshot_rows.source_code,
+        snapshot_rows.location_name,
+        {%- for measure in measures %}
+            {{ column_or_null('snapshot_rows', entries, measure) }} as {{ measure }},
+        {%- endfor %}
+        case snapshot_rows._source_table
+            {%- for entry in entries if entry.dated_by %}
+                when '{{ entry.table }}' then '{{ entry.dated_by }}'
+            {%- endfor %}
+        end as dated_by,
+        snapshot_rows._source_file,
+        snapshot_rows._source_line,
+        snapshot_rows._load_id
+    from {{ ref('stg_sources__long') }} as snapshot_rows
+    where snapshot_rows._quarantine_reason is null and snapshot_rows._source_table in {{ source_tables_in(entries) }}
 ),
 
-jhu_latest as (
+series_ends as (
     select
-        'covid19' as epidemic_code,
-        'jhu' as source_code,
-        location_name,
-        cases_cumulative as cases_total,
-        deaths_cumulative as deaths_total,
-        recovered_cumulative as recovered_total,
-        active_cases as active_total,
-        cast(null as bigint) as serious_critical_total,
-        cast(null as bigint) as tests_total,
-        cast(null as bigint) as cases_suspected_total,
-        cast(null as bigint) as hospitalized_total,
-        cast(null as bigint) as population_reported,
-        _source_file,
-        _source_line,
-        _load_id
-    from {{ ref('stg_jhu__country_wise_latest') }}
-    where _quarantine_reason is null
-),
-
-worldometer_snapshot as (
-    select
-        'covid19' as epidemic_code,
-        'worldometer' as source_code,
-        location_name,
-        cases_total,
-        deaths_total,
-        recovered_total,
-        active_total,
-        serious_critical_total,
-        tests_total,
-        cast(null as bigint) as cases_suspected_total,
-        cast(null as bigint) as hospitalized_total,
-        population_reported,
-        _source_file,
-        _source_line,
-        _load_id
-    from {{ ref('stg_worldometer__snapshot') }}
-    where _quarantine_reason is null
-),
-
-worldometer_summary as (
-    select
-        'covid19' as epidemic_code,
-        'worldometer_summary' as source_code,
-        location_name,
-        cases_total,
-        deaths_total,
-        recovered_total,
-        active_total,
-        serious_critical_total,
-        tests_total,
-        cast(null as bigint) as cases_suspected_total,
-        cast(null as bigint) as hospitalized_total,
-        population_reported,
-        _source_file,
-        _source_line,
-        _load_id
-    from {{ ref('stg_worldometer__summary') }}
-    where _quarantine_reason is null
-),
-
-mpox_worldwide as (
-    select
-        'mpox' as epidemic_code,
-        'mpox' as source_code,
-        location_name,
-        cases_confirmed_total as cases_total,
-        cast(null as bigint) as deaths_total,
-        cast(null as bigint) as recovered_total,
-        cast(null as bigint) as active_total,
-        cast(null as bigint) as serious_critical_total,
-        cast(null as bigint) as tests_total,
-        cases_suspected_total,
-        hospitalized_total,
-        cast(null as bigint) as population_reported,
-        _source_file,
-        _source_line,
-        _load_id
-    from {{ ref('stg_mpox__cases_worldwide') }}
-    where _quarantine_reason is null
-),
-
-unioned as (
-    select * from jhu_latest
-    union all
-    select * from worldometer_snapshot
-    union all
-    select * from worldometer_summary
-    union all
-    select * from mpox_worldwide
+        source_code,
+        max(reported_date) as last_date
+    from {{ ref('int_epidemic_daily_unioned') }}
+    group by source_code
 ),
 
 dated as (
     select
-        unioned.*,
-        case
-            when unioned.source_code = 'jhu' then as_of.jhu_date
-            when unioned.source_code = 'worldometer_summary' then as_of.worldometer_date
-            when unioned.source_code = 'mpox' then as_of.mpox_date
-        end as as_of_date
-    from unioned
-    cross join as_of
+        snapshots.epidemic_code,
+        snapshots.source_code,
+        snapshots.location_name,
+        {%- for measure in measures %}
+            snapshots.{{ measure }},
+        {%- endfor %}
+        snapshots._source_file,
+        snapshots._source_line,
+        snapshots._load_id,
+        series_ends.last_date as as_of_date
+    from snapshots
+    left join series_ends on snapshots.dated_by = series_ends.source_code
 )
 
 select * from dated

@@ -1,32 +1,30 @@
-{#- Every place name written in any file, with where it was written and how often. -#}
-{%- set located_models = [
-    'stg_jhu__clean_complete',
-    'stg_jhu__full_grouped',
-    'stg_jhu__country_wise_latest',
-    'stg_worldometer__snapshot',
-    'stg_worldometer__daily',
-    'stg_worldometer__summary',
-    'stg_owid__vaccinations',
-    'stg_owid__vaccinations_by_manufacturer',
-    'stg_mpox__daily_confirmed_wide',
-    'stg_mpox__cases_worldwide',
-] -%}
+{#- Every place name written in any file, with where it was written and how often: the places of the
+    daily series (after provinces are placed) and the location column of every other long file. -#}
+{%- set daily_tables = catalog_sources(feeds='daily') -%}
 
-with occurrences as (
-    {%- for model in located_models %}
-        select
-            location_name,
-            '{{ model }}' as staging_model,
-            _source_file,
-            count(*) as row_count
-        from {{ ref(model) }}
-        where location_name is not null
-        group by location_name, _source_file
-        {%- if not loop.last %}
+with daily_places as (
+    select
+        location_name,
+        _source_file,
+        count(*) as row_count
+    from {{ ref('int_epidemic_daily_unioned') }}
+    group by location_name, _source_file
+),
 
-            union all
-        {%- endif %}
-    {%- endfor %}
+other_places as (
+    select
+        location_name,
+        _source_file,
+        count(*) as row_count
+    from {{ ref('stg_sources__long') }}
+    where location_name is not null and _source_table not in {{ source_tables_in(daily_tables) }}
+    group by location_name, _source_file
+),
+
+occurrences as (
+    select * from daily_places
+    union all
+    select * from other_places
 )
 
 select * from occurrences

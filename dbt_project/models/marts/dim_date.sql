@@ -1,12 +1,9 @@
-{#- Every calendar day from the first to the last date any fact mentions. -#}
+{#- Every calendar day from the first to the last date any clean row mentions. -#}
 with fact_dates as (
     select reported_date from {{ ref('int_epidemic_daily_unioned') }}
     union all
-    select reported_date from {{ ref('stg_owid__vaccinations') }}
-    union all
-    select reported_date from {{ ref('stg_owid__vaccinations_by_manufacturer') }}
-    union all
-    select reported_date from {{ ref('stg_jhu__day_wise') }}
+    select reported_date from {{ ref('stg_sources__long') }}
+    where _quarantine_reason is null
 ),
 
 bounds as (

@@ -1,7 +1,7 @@
 {{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['date']])) }}
 
 with located as (
-    {{ located_rows('stg_owid__vaccinations') }}
+    {{ located_rows('vaccinations') }}
 ),
 
 final as (

@@ -1,7 +1,7 @@
 {{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['vaccine_name', 'date']])) }}
 
 with located as (
-    {{ located_rows('stg_owid__vaccinations_by_manufacturer') }}
+    {{ located_rows('vaccinations_by_manufacturer') }}
 ),
 
 final as (

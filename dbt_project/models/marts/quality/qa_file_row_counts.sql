@@ -1,17 +1,34 @@
-{#- Per loaded file: rows in raw, rows clean in staging, rows quarantined. raw = clean + quarantined
+{#- Per file of the catalog: rows in raw, rows clean in staging, rows quarantined. raw = clean + quarantined
     is tested; so is raw = the registry's loaded_rows. -#}
+{%- set layout_models = {
+    'long': 'stg_sources__long', 'wide': 'stg_sources__wide_rows', 'line_list': 'stg_sources__line_list',
+} -%}
+
 with registry as (
     select * from {{ source('ingest', 'file_registry') }}
 ),
 
-raw_counts as (
-    {%- for model, raw_table in staging_models().items() %}
+staged_counts as (
+    {%- for layout, model in layout_models.items() %}
         select
-            '{{ raw_table }}' as raw_table,
-            (select count(*) from {{ source(model.split('__')[0][4:], raw_table) }}) as raw_rows,
+            _source_table as raw_table,
             count(*) filter (where _quarantine_reason is null) as clean_rows,
             count(*) filter (where _quarantine_reason is not null) as quarantined_rows
         from {{ ref(model) }}
+        group by _source_table
+        {%- if not loop.last %}
+
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+raw_counts as (
+    {%- for entry in catalog_sources() %}
+        select
+            '{{ entry.table }}' as raw_table,
+            count(*) as raw_rows
+        from {{ source(entry.publisher, entry.table) }}
         {%- if not loop.last %}
 
             union all
@@ -26,11 +43,12 @@ final as (
         cast(registry.source_file as text) as source_file,
         cast(registry.loaded_rows as bigint) as registry_rows,
         cast(raw_counts.raw_rows as bigint) as raw_rows,
-        cast(raw_counts.clean_rows as bigint) as clean_rows,
-        cast(raw_counts.quarantined_rows as bigint) as quarantined_rows,
+        cast(coalesce(staged_counts.clean_rows, 0) as bigint) as clean_rows,
+        cast(coalesce(staged_counts.quarantined_rows, 0) as bigint) as quarantined_rows,
         cast(registry.status as text) as last_status,
         cast(registry.last_loaded_at as timestamp) as last_loaded_at
     from raw_counts
+    left join staged_counts on raw_counts.raw_table = staged_counts.raw_table
     left join registry on raw_counts.raw_table = registry.table_name
 )
 

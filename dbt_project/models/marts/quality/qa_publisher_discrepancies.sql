@@ -1,37 +1,58 @@
-{#- JHU against worldometer, per country and day both publish: cumulative cases and deaths. -#}
+{#- Each series against the one the catalog compares it with (`compare_with`: the JHU time series and
+    worldometers against JHU, the mpox line list against the mpox daily file), per country and day both
+    publish: cumulative cases and deaths, and their differences. -#}
+{%- set pairs = [] -%}
+{%- for code, spec in catalog_spec()['source_codes'].items() if spec.compare_with -%}
+    {%- do pairs.append([code, spec.compare_with]) -%}
+{%- endfor -%}
+
 with daily as (
     select * from {{ ref('fct_epidemic_daily') }}
-    where epidemic_code = 'covid19' and country_iso3 is not null
+    where country_iso3 is not null
 ),
 
-jhu as (
-    select * from daily
-    where source_code = 'jhu'
-),
-
-worldometer as (
-    select * from daily
-    where source_code = 'worldometer'
+pairs as (
+    {%- for pair in pairs %}
+    select
+        '{{ pair[0] }}' as source_code,
+        '{{ pair[1] }}' as reference_source_code
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        cast(null as text) as source_code,
+        cast(null as text) as reference_source_code
+    where 1 = 0
+    {%- endfor %}
 ),
 
 final as (
     select
-        cast(jhu.country_iso3 as text) as country_iso3,
-        cast(jhu.location_name as text) as location_name,
-        cast(jhu.date as date) as date,
-        cast(jhu.cases_cumulative as bigint) as jhu_cases_cumulative,
-        cast(worldometer.cases_cumulative as bigint) as worldometer_cases_cumulative,
-        cast(worldometer.cases_cumulative - jhu.cases_cumulative as bigint) as cases_difference,
+        cast(compared.source_code as text) as source_code,
+        cast(pairs.reference_source_code as text) as reference_source_code,
+        cast(compared.epidemic_code as text) as epidemic_code,
+        cast(compared.country_iso3 as text) as country_iso3,
+        cast(compared.location_name as text) as location_name,
+        cast(compared.date as date) as date,
+        cast(compared.cases_cumulative as bigint) as cases_cumulative,
+        cast(reference.cases_cumulative as bigint) as reference_cases_cumulative,
+        cast(compared.cases_cumulative - reference.cases_cumulative as bigint) as cases_difference,
         cast(
-            (worldometer.cases_cumulative - jhu.cases_cumulative) * 1.0
-            / nullif(jhu.cases_cumulative, 0) as float8
+            (compared.cases_cumulative - reference.cases_cumulative) * 1.0
+            / nullif(reference.cases_cumulative, 0) as float8
         ) as cases_relative_difference,
-        cast(jhu.deaths_cumulative as bigint) as jhu_deaths_cumulative,
-        cast(worldometer.deaths_cumulative as bigint) as worldometer_deaths_cumulative,
-        cast(worldometer.deaths_cumulative - jhu.deaths_cumulative as bigint) as deaths_difference
-    from jhu
-    inner join worldometer
-        on jhu.country_iso3 = worldometer.country_iso3 and jhu.date = worldometer.date
+        cast(compared.deaths_cumulative as bigint) as deaths_cumulative,
+        cast(reference.deaths_cumulative as bigint) as reference_deaths_cumulative,
+        cast(compared.deaths_cumulative - reference.deaths_cumulative as bigint) as deaths_difference
+    from pairs
+    inner join daily as compared on pairs.source_code = compared.source_code
+    inner join daily as reference
+        on
+            pairs.reference_source_code = reference.source_code
+            and compared.epidemic_code = reference.epidemic_code
+            and compared.country_iso3 = reference.country_iso3
+            and compared.date = reference.date
 )
 
 select * from final

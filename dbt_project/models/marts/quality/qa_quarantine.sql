@@ -1,8 +1,9 @@
-{#- Every row (or, for the wide mpox file, every cell) that could not be used, with the reason. -#}
+{#- Every row that could not be used, with the reason: rows of every layout model, and single cells of
+    wide files. -#}
 with row_level as (
-    {%- for model, raw_table in staging_models().items() %}
+    {%- for model in ['stg_sources__long', 'stg_sources__wide_rows', 'stg_sources__line_list'] %}
         select
-            '{{ raw_table }}' as raw_table,
+            _source_table as raw_table,
             'row' as quarantine_level,
             _quarantine_reason as reason,
             _source_file,
@@ -19,13 +20,13 @@ with row_level as (
 
 cell_level as (
     select
-        'daily_country_wise_confirmed_cases' as raw_table,
+        _source_table as raw_table,
         'cell' as quarantine_level,
         _quarantine_reason as reason,
         _source_file,
         _source_line,
         _load_id
-    from {{ ref('int_mpox_daily_cases_unpivoted') }}
+    from {{ ref('int_wide_cells_unpivoted') }}
     where _quarantine_reason is not null
 ),
 

@@ -1,8 +1,8 @@
 {#- World totals per day: JHU's published day_wise.csv against the sum over all locations of the
     JHU series in fct_epidemic_daily and of the province-level covid_19_clean_complete.csv. -#}
 with published as (
-    select * from {{ ref('stg_jhu__day_wise') }}
-    where _quarantine_reason is null
+    select * from {{ ref('stg_sources__long') }}
+    where _source_table = 'day_wise' and _quarantine_reason is null
 ),
 
 from_mart as (
@@ -22,8 +22,8 @@ from_provinces as (
         sum(cases_cumulative) as cases_cumulative,
         sum(deaths_cumulative) as deaths_cumulative,
         sum(recovered_cumulative) as recovered_cumulative
-    from {{ ref('stg_jhu__clean_complete') }}
-    where _quarantine_reason is null
+    from {{ ref('stg_sources__long') }}
+    where _source_table = 'covid_19_clean_complete' and _quarantine_reason is null
     group by reported_date
 ),
 

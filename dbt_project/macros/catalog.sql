@@ -1,0 +1,161 @@
+{#- The source catalog (ingest/catalog.yml) as the models use it. `catalog_spec()` is generated from the
+    catalog before every dbt command (ingest/dbt_catalog.py); these macros read it. -#}
+
+{#- Catalog entries, optionally of one layout (long, wide, line_list) and feeding one mart. -#}
+{% macro catalog_sources(layout=none, feeds=none) -%}
+    {%- set found = [] -%}
+    {%- for entry in catalog_spec()['sources'] -%}
+        {%- if (layout is none or entry.layout == layout) and (feeds is none or entry.feeds == feeds) -%}
+            {%- do found.append(entry) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+{#- The raw tables of `entries`, as a SQL list for `in (...)`; `('')` when there are none. -#}
+{% macro source_tables_in(entries) -%}
+    {%- set tables = [] -%}
+    {%- for entry in entries -%}{%- do tables.append("'" ~ entry.table ~ "'") -%}{%- endfor -%}
+    ({{ tables | join(', ') if tables else "''" }})
+{%- endmacro %}
+
+{#- The standard columns any of `entries` has, in the order they are first declared. -#}
+{% macro catalog_column_names(entries) -%}
+    {%- set names = [] -%}
+    {%- for entry in entries -%}
+        {%- for column in entry.columns if column.name not in names -%}
+            {%- do names.append(column.name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+{% macro sql_type(kind) -%}
+    {{- return({'text': 'text', 'number': 'double precision', 'count': 'bigint', 'date': 'date'}[kind]) -}}
+{%- endmacro %}
+
+{% macro standard_type(name) -%}
+    {{- return(sql_type(catalog_spec()['columns'][name]['type'])) -}}
+{%- endmacro %}
+
+{#- `relation.name` when the layout model has the column (some entry declares it), else a typed NULL:
+    the marts read standard columns whatever the catalog holds. -#}
+{% macro column_or_null(relation, entries, name) -%}
+    {%- if name in catalog_column_names(entries) -%}
+        {{ relation }}.{{ name }}
+    {%- else -%}
+        cast(null as {{ standard_type(name) }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro parse_as(raw_column, type, date_spec=none) -%}
+    {%- if type == 'text' -%} {{ clean_text(raw_column) }}
+    {%- elif type == 'number' -%} {{ parse_number(raw_column) }}
+    {%- elif type == 'count' -%} {{ parse_count(raw_column) }}
+    {%- elif type == 'date' -%} {{ parse_date(raw_column, date_spec) }}
+    {%- else -%} {{ exceptions.raise_compiler_error("unknown column type: " ~ type) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro type_label(type, date_spec=none) -%}
+    {%- if type == 'date' -%}
+        {{- return('date (' ~ (date_spec.format if date_spec else 'YYYY-MM-DD') ~ ')') -}}
+    {%- endif -%}
+    {{- return({'number': 'number', 'count': 'whole number'}[type]) -}}
+{%- endmacro %}
+
+{% macro catalog_column(entry, name) -%}
+    {%- for column in entry.columns if column.name == name -%}
+        {{- return(column) -}}
+    {%- endfor -%}
+    {{- return(none) -}}
+{%- endmacro %}
+
+{#- One standard column of one entry: parsed from the raw column, or a typed NULL when the file has none. -#}
+{% macro staged_value(entry, name) -%}
+    {%- set column = catalog_column(entry, name) -%}
+    {%- if column -%}
+        {{ parse_as(adapter.quote(column.column), column.type, column.get('date')) }}
+    {%- else -%}
+        cast(null as {{ standard_type(name) }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Why a row cannot be used: a required cell is empty, a cell does not parse, or the row repeats the
+    key of an earlier line of the same file. NULL for a clean row. Labels are the publisher's headers. -#}
+{% macro row_quarantine_reason(entry) -%}
+    {%- set reasons = [] -%}
+    {%- for column in entry.columns -%}
+        {%- set raw = adapter.quote(column.column) -%}
+        {%- if column.required -%}
+            {%- do reasons.append(required_reason(raw, column.header)) -%}
+        {%- endif -%}
+        {%- if column.type != 'text' -%}
+            {%- do reasons.append(unparsed_reason(
+                raw, parse_as(raw, column.type, column.get('date')),
+                type_label(column.type, column.get('date')), column.header,
+            )) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if entry.key -%}
+        {%- set keys = [] -%}
+        {%- for name in entry.key -%}{%- do keys.append(staged_value(entry, name)) -%}{%- endfor -%}
+        {%- do reasons.append(
+            "case when row_number() over (partition by " ~ keys | join(', ')
+            ~ " order by _source_line) > 1 then 'repeats the key (" ~ entry.key | join(', ')
+            ~ ") of an earlier line' end"
+        ) -%}
+    {%- endif -%}
+    {{ quarantine_reason(reasons) if reasons else 'cast(null as text)' }}
+{%- endmacro %}
+
+{#- Every row of every file in `entries`, typed: the standard columns `names` (NULL where a file has
+    no such column), the row's quarantine reason and its provenance. -#}
+{% macro staged_union(entries) -%}
+    {%- set names = catalog_column_names(entries) -%}
+    {%- for entry in entries %}
+    select
+        cast('{{ entry.table }}' as text) as _source_table,
+        cast('{{ entry.source_code }}' as text) as source_code,
+        cast('{{ entry.epidemic }}' as text) as epidemic_code,
+        {%- for name in names %}
+        {{ staged_value(entry, name) }} as {{ name }},
+        {%- endfor %}
+        {{ row_quarantine_reason(entry) }} as _quarantine_reason,
+        _source_file,
+        _source_line,
+        _load_id
+    from {{ source(entry.publisher, entry.table) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    {#- no file of this layout in the catalog: an empty table of the same shape -#}
+    select
+        cast(null as text) as _source_table,
+        cast(null as text) as source_code,
+        cast(null as text) as epidemic_code,
+        cast(null as text) as _quarantine_reason,
+        cast(null as text) as _source_file,
+        cast(null as bigint) as _source_line,
+        cast(null as text) as _load_id
+    where 1 = 0
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The date columns of a wide file as loaded: [{header, column, date}], from the registry's header
+    mapping, so a new date column in the file needs no code change. Empty before the file is loaded. -#}
+{% macro wide_date_columns(entry) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set found = run_query(
+        "select header_columns from " ~ source('ingest', 'file_registry')
+        ~ " where table_name = '" ~ entry.table ~ "' and header_columns is not null"
+    ) -%}
+    {%- set dates = [] -%}
+    {%- for row in found.rows -%}
+        {%- for column in fromjson(row[0]) if column.get('date') -%}
+            {%- do dates.append(column) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(dates) }}
+{%- endmacro %}

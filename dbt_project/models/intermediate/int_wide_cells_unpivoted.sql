@@ -1,0 +1,82 @@
+{#- Wide -> long: one row per clean row of a wide file and date column. The date columns are read from
+    the registry's header mapping (the dates parsed at load from the declared format), so new dates need
+    no change. Empty cells are not reports and give no row; a cell that is not a whole number is
+    quarantined with its column. -#}
+{%- set entries = catalog_sources(layout='wide') -%}
+{%- set id_columns = catalog_column_names(entries) -%}
+
+with
+{%- for entry in entries %}
+{%- set date_columns = wide_date_columns(entry) %}
+
+cells_{{ loop.index }} as (
+    select
+        wide_rows._source_table,
+        wide_rows.source_code,
+        wide_rows.epidemic_code,
+        {%- for name in id_columns %}
+        wide_rows.{{ name }},
+        {%- endfor %}
+        cast('{{ entry['values'] }}' as text) as measure,
+        cells.header,
+        cells.reported_date,
+        cells.cell_value,
+        wide_rows._source_file,
+        wide_rows._source_line,
+        wide_rows._load_id
+    from {{ ref('stg_sources__wide_rows') }} as wide_rows
+    inner join {{ source(entry.publisher, entry.table) }} as raw_rows
+        on wide_rows._source_line = raw_rows._source_line
+    cross join lateral (
+        values
+        {%- for column in date_columns %}
+            (
+                '{{ sql_text(column.header) }}',
+                cast('{{ column.date }}' as date),
+                raw_rows.{{ adapter.quote(column.column) }}
+            ){{ "," if not loop.last }}
+        {%- else %}
+            (cast(null as text), cast(null as date), cast(null as text))
+        {%- endfor %}
+    ) as cells (header, reported_date, cell_value)
+    where
+        wide_rows._source_table = '{{ entry.table }}'
+        and wide_rows._quarantine_reason is null
+        and {{ clean_text('cells.cell_value') }} is not null
+),
+{%- endfor %}
+
+unioned as (
+    {%- for entry in entries %}
+    select * from cells_{{ loop.index }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        cast(null as text) as _source_table,
+        cast(null as text) as source_code,
+        cast(null as text) as epidemic_code,
+        cast(null as text) as measure,
+        cast(null as text) as header,
+        cast(null as date) as reported_date,
+        cast(null as text) as cell_value,
+        cast(null as text) as _source_file,
+        cast(null as bigint) as _source_line,
+        cast(null as text) as _load_id
+    where 1 = 0
+    {%- endfor %}
+),
+
+parsed as (
+    select
+        unioned.*,
+        {{ parse_count('cell_value') }} as cell_count,
+        case
+            when {{ parse_count('cell_value') }} is null
+                then 'column ' || header || ': ''' || cell_value || ''' is not a whole number'
+        end as _quarantine_reason
+    from unioned
+)
+
+select * from parsed

@@ -1,0 +1,2 @@
+{#- Every row of every wide file in the catalog, typed. See _sources__models.yml. -#}
+{{ staged_union(catalog_sources(layout='wide')) }}
