@@ -46,6 +46,9 @@ COPY dbt_project/ dbt_project/
 COPY data/sample/ data/sample/
 COPY ingest/ ingest/
 COPY api/ api/
+# The catalog's dbt view (dbt_project/generated/) is written here, while the source is still writable:
+# at run time the ELT finds it current and dbt (docs-build too) reads it.
+RUN /opt/venv/bin/python -m ingest.catalog
 
 USER epidemic:epidemic
 EXPOSE 8000

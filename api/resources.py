@@ -58,6 +58,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("epidemics", marts.Epidemic, "Epidemics", Role.GUEST, "dimensions"),
     Resource("vaccines", marts.Vaccine, "Vaccines and manufacturers", Role.GUEST, "dimensions"),
     Resource("dates", marts.CalendarDate, "Calendar days", Role.GUEST, "dimensions"),
+    # From the source catalog (ingest/catalog.yml): a new series is a catalog entry, not an edit.
+    Resource("sources", marts.Source, "Publisher series (source codes)", Role.GUEST, "dimensions", editable=False),
     Resource(
         "daily-statistics",
         marts.EpidemicDaily,
@@ -83,7 +85,9 @@ RESOURCES: tuple[Resource, ...] = (
     _quality("quality/quarantine", marts.QuarantinedRow, "Rows that could not be used"),
     _quality("quality/unresolved-locations", marts.UnresolvedLocation, "Unresolved place names"),
     _quality("quality/reconciliation", marts.WorldReconciliation, "JHU world totals vs day_wise.csv"),
-    _quality("quality/publisher-discrepancies", marts.PublisherDiscrepancy, "JHU vs worldometer"),
+    _quality(
+        "quality/publisher-discrepancies", marts.PublisherDiscrepancy, "Series against their reference series"
+    ),
     _quality("quality/file-row-counts", marts.FileRowCount, "Raw, clean and quarantined rows per file"),
 )
 EDITABLE = {resource.table.name: resource for resource in RESOURCES if resource.editable}

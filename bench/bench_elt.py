@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.catalog import CATALOG
+from ingest.catalog import catalog
 from ingest.discovery import discover
 from ingest.warehouse import PROJECT_ROOT, Target
 
@@ -50,7 +50,7 @@ def floor_load(data_dir: Path) -> Callable[[Path], None]:
 
     def action(path: Path) -> None:
         con = duckdb.connect(str(path))
-        for spec in CATALOG:
+        for spec in catalog().sources:
             if spec.file_name in files:
                 con.execute(
                     f"create table {spec.table} as select * from read_csv(?, all_varchar = true)",

@@ -28,21 +28,9 @@ import country_converter as coco
 import pandas as pd
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
 
-# (file under a data dir, column holding a location name). Province/State is deliberately absent: it names
-# subnational units whose parent is already given by Country/Region on the same row.
-LOCATION_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("covid19/covid_19_clean_complete.csv", "Country/Region"),
-    ("covid19/full_grouped.csv", "Country/Region"),
-    ("covid19/country_wise_latest.csv", "Country/Region"),
-    ("covid19/worldometer_data.csv", "Country/Region"),
-    ("covid19/worldometer_coronavirus_daily_data.csv", "country"),
-    ("covid19/worldometer_coronavirus_summary_data.csv", "country"),
-    ("covid19/country_vaccinations.csv", "country"),
-    ("covid19/country_vaccinations_by_manufacturer.csv", "location"),
-    ("mpox/Daily_Country_Wise_Confirmed_Cases.csv", "Country"),
-    ("mpox/Monkey_Pox_Cases_Worldwide.csv", "Country"),
-)
+from ingest.catalog import catalog  # noqa: E402 - after making the project importable
 
 # JHU files first: their labels are the reference. worldometer_data.csv (same Kaggle dataset) only fills gaps.
 WHO_REGION_FILES: tuple[str, ...] = (
@@ -203,14 +191,28 @@ def read_reference(sources: Sources, name: str) -> list[dict[str, object]]:
 
 
 def collect_location_names(sources: Sources) -> dict[str, set[str]]:
-    """Map every distinct trimmed location name to the files it appears in."""
+    """Map every distinct trimmed location name of the catalog's files to the files it appears in.
+
+    The location column is the one each catalog entry maps to `location_name`. A province names a place of
+    its own when its country also has a row of its own in the file (French Guiana under France); other
+    provinces are summed into their country (Hubei), so their names need no resolving."""
     names: dict[str, set[str]] = {}
-    for relative, column in LOCATION_COLUMNS:
-        for path, frame in iter_files(sources, relative):
-            for raw in frame[column].unique():
-                name = raw.strip()
-                if name:
-                    names.setdefault(name, set()).add(str(path))
+    for source in catalog().sources:
+        if not any(column.name == "location_name" for column in source.columns):
+            continue
+        location = source.column("location_name").header
+        province = next((c.header for c in source.columns if c.name == "province_name"), None)
+        for data_dir in sources.data_dirs:
+            for path in sorted(data_dir.rglob(source.file_name)):
+                frame = read_raw_csv(path)
+                places = frame[location].str.strip()
+                if province is not None:
+                    provinces = frame[province].str.strip()
+                    national = set(places[provinces == ""])
+                    places = places.where((provinces == "") | ~places.isin(national), provinces)
+                for name in places.unique():
+                    if name:
+                        names.setdefault(name, set()).add(str(path))
     return names
 
 

@@ -27,6 +27,7 @@ MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "dim_epidemic": ("Epidemic", ("epidemic_code",)),
     "dim_vaccine": ("Vaccine", ("vaccine_name",)),
     "dim_date": ("CalendarDate", ("date",)),
+    "dim_source": ("Source", ("source_code",)),
     "fct_epidemic_daily": ("EpidemicDaily", ("epidemic_daily_id",)),
     "fct_vaccinations": ("Vaccination", ("vaccination_id",)),
     "fct_vaccinations_by_manufacturer": ("VaccinationByManufacturer", ("vaccination_by_manufacturer_id",)),
@@ -34,7 +35,7 @@ MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "qa_quarantine": ("QuarantinedRow", ("source_file", "source_line", "reason")),
     "qa_unresolved_locations": ("UnresolvedLocation", ("location_name",)),
     "qa_reconciliation_world_daily": ("WorldReconciliation", ("date",)),
-    "qa_publisher_discrepancies": ("PublisherDiscrepancy", ("country_iso3", "date")),
+    "qa_publisher_discrepancies": ("PublisherDiscrepancy", ("source_code", "country_iso3", "date")),
     "qa_file_row_counts": ("FileRowCount", ("raw_table",)),
 }
 PYTHON_TYPES = {

@@ -77,6 +77,18 @@ class CalendarDate(SQLModel, table=True):
     month_start: dt.date | None = Field(default=None, sa_type=sa.Date, description="First day of the month.")
     is_weekend: bool | None = Field(default=None, sa_type=sa.Boolean, description="True on Saturdays and Sundays (many publishers report less on weekends).")
 
+class Source(SQLModel, table=True):
+    """One row per source code: a publisher series the figures of the facts belong to, kept side by side and never mixed. Generated from the source catalog (ingest/catalog.yml), so a new series is one catalog entry; `reference_source_code` names the series it is compared with in qa_publisher_discrepancies."""
+
+    __tablename__ = "dim_source"
+    __table_args__ = {"schema": "marts"}
+
+    source_code: str = Field(sa_type=sa.Text, primary_key=True, description="Stable slug of the series (`jhu`, `jhu_time_series`, `worldometer`, ...). Primary key.")
+    epidemic_code: str | None = Field(default=None, sa_type=sa.Text, description="Epidemic the figures are about (`covid19`, `mpox`); references `dim_epidemic`.")
+    description: str | None = Field(default=None, sa_type=sa.Text, description="Who publishes the series and how it reaches the platform.")
+    reference_source_code: str | None = Field(default=None, sa_type=sa.Text, description="The series this one is compared with per country and day (qa_publisher_discrepancies); NULL when none.")
+    file_names: str | None = Field(default=None, sa_type=sa.Text, description="The input files of the series, comma-separated, as the catalog lists them.")
+
 class EpidemicDaily(SQLModel, table=True):
     """One row per epidemic, publisher series (`source_code`), location and day. Daily series of JHU, worldometers (COVID-19) and the mpox dataset, with locations resolved to countries (`US`, `USA` and `United States` are one location; UK nations are summed into the United Kingdom where the publisher has no UK row), values a publisher leaves out filled from the others (`is_derived`), trailing 7-day averages and per-million rates. Publishers are never mixed: pick one `source_code`. Negative daily values are publisher corrections, kept and flagged."""
 
@@ -85,7 +97,7 @@ class EpidemicDaily(SQLModel, table=True):
 
     epidemic_daily_id: str = Field(sa_type=sa.Text, primary_key=True, description="Surrogate primary key, md5 of epidemic_code, source_code, location_name and date joined by `|`. Stable across rebuilds.")
     epidemic_code: str | None = Field(default=None, sa_type=sa.Text, description="Epidemic the figures are about (`covid19`, `mpox`); references `dim_epidemic`.")
-    source_code: str | None = Field(default=None, sa_type=sa.Text, description="Publisher series the figures come from, kept side by side and never mixed: `jhu` (Johns Hopkins CSSE, via the Kaggle \"corona-virus-report\" files), `worldometer` (worldometers daily series, or its worldometer_data.csv snapshot), `worldometer_summary` (worldometers summary file; snapshots only) and `mpox` (Kaggle \"Monkeypox dataset 2022\").")
+    source_code: str | None = Field(default=None, sa_type=sa.Text, description="Publisher series the figures come from, kept side by side and never mixed; references `dim_source`, which describes each one (from the source catalog, ingest/catalog.yml): `jhu` (Johns Hopkins CSSE, via the Kaggle \"corona-virus-report\" files), `jhu_time_series` (the JHU CSSE global time series, a later revision), `worldometer` (worldometers daily series, or its worldometer_data.csv snapshot), `worldometer_summary` (worldometers summary file; snapshots only), `mpox` (Kaggle \"Monkeypox dataset 2022\") and `mpox_line_list` (its case line list, counted per day).")
     location_name: str | None = Field(default=None, sa_type=sa.Text, description="The location: the `dim_country` name when the publisher's name resolves to a country (so `US`, `USA` and `United States` are one location), otherwise the name as the publisher wrote it, trimmed.")
     country_iso3: str | None = Field(default=None, sa_type=sa.Text, description="ISO 3166-1 alpha-3 code of the country, resolved from the publisher's location name through the `country_aliases` and `country_names` seeds. NULL for places that are not a single country (cruise ships, world or continent aggregates) and for names no seed resolves.")
     location_kind: str | None = Field(default=None, sa_type=sa.Text, description="What the location is: `country` (an ISO 3166 country or territory), `subnational` (part of a country that a publisher lists separately, e.g. England), `aggregate` (World, continents, income groups), `non_country` (e.g. a cruise ship) or `unresolved` (no seed knows the name; see `qa_unresolved_locations`). Sub-national rows are summed into their country here, so `subnational` does not occur.")
@@ -167,7 +179,7 @@ class CountrySnapshot(SQLModel, table=True):
 
     country_snapshot_id: str = Field(sa_type=sa.Text, primary_key=True, description="Surrogate primary key, md5 of epidemic_code, source_code and location_name joined by `|`. Stable across rebuilds.")
     epidemic_code: str | None = Field(default=None, sa_type=sa.Text, description="Epidemic the figures are about (`covid19`, `mpox`); references `dim_epidemic`.")
-    source_code: str | None = Field(default=None, sa_type=sa.Text, description="Publisher series the figures come from, kept side by side and never mixed: `jhu` (Johns Hopkins CSSE, via the Kaggle \"corona-virus-report\" files), `worldometer` (worldometers daily series, or its worldometer_data.csv snapshot), `worldometer_summary` (worldometers summary file; snapshots only) and `mpox` (Kaggle \"Monkeypox dataset 2022\").")
+    source_code: str | None = Field(default=None, sa_type=sa.Text, description="Publisher series the figures come from, kept side by side and never mixed; references `dim_source`, which describes each one (from the source catalog, ingest/catalog.yml): `jhu` (Johns Hopkins CSSE, via the Kaggle \"corona-virus-report\" files), `jhu_time_series` (the JHU CSSE global time series, a later revision), `worldometer` (worldometers daily series, or its worldometer_data.csv snapshot), `worldometer_summary` (worldometers summary file; snapshots only), `mpox` (Kaggle \"Monkeypox dataset 2022\") and `mpox_line_list` (its case line list, counted per day).")
     location_name: str | None = Field(default=None, sa_type=sa.Text, description="The location: the `dim_country` name when the publisher's name resolves to a country (so `US`, `USA` and `United States` are one location), otherwise the name as the publisher wrote it, trimmed.")
     country_iso3: str | None = Field(default=None, sa_type=sa.Text, description="ISO 3166-1 alpha-3 code of the country, resolved from the publisher's location name through the `country_aliases` and `country_names` seeds. NULL for places that are not a single country (cruise ships, world or continent aggregates) and for names no seed resolves.")
     location_kind: str | None = Field(default=None, sa_type=sa.Text, description="What the location is: `country` (an ISO 3166 country or territory), `subnational` (part of a country that a publisher lists separately, e.g. England), `aggregate` (World, continents, income groups), `non_country` (e.g. a cruise ship) or `unresolved` (no seed knows the name; see `qa_unresolved_locations`). Sub-national rows are summed into their country here, so `subnational` does not occur.")
@@ -190,7 +202,7 @@ class CountrySnapshot(SQLModel, table=True):
     load_id: str | None = Field(default=None, sa_type=sa.Text, description="Identifier of the ELT run that loaded the row's file (see `ops.elt_runs`). When several input rows are merged into one it is the latest of their load ids.")
 
 class QuarantinedRow(SQLModel, table=True):
-    """One row per input row (or, for the wide mpox daily file, per cell) that could not be used, with the reason: a required cell is empty, a cell does not parse, or the row repeats the key of an earlier line. Quarantined rows are left out of every other mart. Empty when all input is clean."""
+    """One row per input row (or, for a wide file, per date cell) that could not be used, with the reason: a required cell is empty, a cell does not parse, or the row repeats the key of an earlier line. Quarantined rows are left out of every other mart. Empty when all input is clean."""
 
     __tablename__ = "qa_quarantine"
     __table_args__ = {"schema": "marts"}
@@ -231,21 +243,24 @@ class WorldReconciliation(SQLModel, table=True):
     is_reconciled: bool | None = Field(default=None, sa_type=sa.Boolean, description="True when the published, mart and province totals are all present and equal for cases, deaths and recovered.")
 
 class PublisherDiscrepancy(SQLModel, table=True):
-    """One row per country and day that both JHU and worldometers publish for COVID-19: their cumulative cases and deaths side by side, with the absolute and relative difference (worldometers minus JHU). Publishers count differently; this shows by how much."""
+    """One row per compared series, country and day that both it and its reference series publish: each source code the catalog compares (`compare_with`: the JHU time series and worldometers against the `jhu` files, the mpox line list against the mpox daily file) with its cumulative cases and deaths beside the reference's, and the absolute and relative difference (series minus reference). Publishers and revisions count differently; this shows by how much (the JHU time series is a later revision than the Kaggle files)."""
 
     __tablename__ = "qa_publisher_discrepancies"
     __table_args__ = {"schema": "marts"}
 
+    source_code: str = Field(sa_type=sa.Text, primary_key=True, description="The compared series; references `dim_source`.")
+    reference_source_code: str | None = Field(default=None, sa_type=sa.Text, description="The series it is compared with (`dim_source.reference_source_code`).")
+    epidemic_code: str | None = Field(default=None, sa_type=sa.Text, description="Epidemic the figures are about (`covid19`, `mpox`); references `dim_epidemic`.")
     country_iso3: str = Field(sa_type=sa.Text, primary_key=True, description="ISO 3166-1 alpha-3 code of the country; references `dim_country`.")
     location_name: str | None = Field(default=None, sa_type=sa.Text, description="The location: the `dim_country` name when the publisher's name resolves to a country (so `US`, `USA` and `United States` are one location), otherwise the name as the publisher wrote it, trimmed.")
     date: dt.date = Field(sa_type=sa.Date, primary_key=True, description="Calendar day the figures are reported for, as the publisher dates them; references `dim_date`.")
-    jhu_cases_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative confirmed cases according to JHU.")
-    worldometer_cases_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative confirmed cases according to worldometers.")
-    cases_difference: int | None = Field(default=None, sa_type=sa.BigInteger, description="worldometers minus JHU cumulative cases (positive when worldometers counts more).")
-    cases_relative_difference: float | None = Field(default=None, sa_type=sa.Double, description="`cases_difference` as a fraction of the JHU figure (0.05 = worldometers 5% higher); NULL when JHU counts 0.")
-    jhu_deaths_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative deaths according to JHU.")
-    worldometer_deaths_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative deaths according to worldometers.")
-    deaths_difference: int | None = Field(default=None, sa_type=sa.BigInteger, description="worldometers minus JHU cumulative deaths.")
+    cases_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative confirmed cases according to the compared series.")
+    reference_cases_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative confirmed cases according to the reference series.")
+    cases_difference: int | None = Field(default=None, sa_type=sa.BigInteger, description="Compared minus reference cumulative cases (positive when the compared series counts more).")
+    cases_relative_difference: float | None = Field(default=None, sa_type=sa.Double, description="`cases_difference` as a fraction of the reference figure (0.05 = 5% higher); NULL when the reference counts 0.")
+    deaths_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative deaths according to the compared series (NULL when it does not count deaths).")
+    reference_deaths_cumulative: int | None = Field(default=None, sa_type=sa.BigInteger, description="Cumulative deaths according to the reference series.")
+    deaths_difference: int | None = Field(default=None, sa_type=sa.BigInteger, description="Compared minus reference cumulative deaths.")
 
 class FileRowCount(SQLModel, table=True):
     """One row per raw table (one input file each): rows in raw, rows clean in staging, rows quarantined, and the file registry's view of the file. Every raw row is either clean or quarantined (raw = clean + quarantined), and raw holds exactly what the registry says was loaded (raw = registry); both are tested."""
@@ -330,6 +345,18 @@ CHECKS: dict[str, dict[str, list]] = {
             'epidemic_code',
         ],
     },
+    'dim_source': {
+        'not_null': [
+            'epidemic_code',
+            'source_code',
+        ],
+        'relationships': [
+            ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
+        ],
+        'unique': [
+            'source_code',
+        ],
+    },
     'dim_vaccine': {
         'not_null': [
             'epidemic_code',
@@ -357,9 +384,7 @@ CHECKS: dict[str, dict[str, list]] = {
             ('tests_total', 0, None),
         ],
         'accepted_values': [
-            ('epidemic_code', ('covid19', 'mpox')),
             ('location_kind', ('country', 'aggregate', 'non_country', 'unresolved')),
-            ('source_code', ('jhu', 'worldometer', 'worldometer_summary', 'mpox')),
         ],
         'expression_is_true': [
             "(location_kind = 'country') = (country_iso3 is not null)",
@@ -380,6 +405,7 @@ CHECKS: dict[str, dict[str, list]] = {
             ('as_of_date', 'dim_date', 'date'),
             ('country_iso3', 'dim_country', 'country_iso3'),
             ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
+            ('source_code', 'dim_source', 'source_code'),
         ],
         'unique': [
             'country_snapshot_id',
@@ -395,9 +421,7 @@ CHECKS: dict[str, dict[str, list]] = {
             ('recovered_cumulative', 0, None),
         ],
         'accepted_values': [
-            ('epidemic_code', ('covid19', 'mpox')),
             ('location_kind', ('country', 'aggregate', 'non_country', 'unresolved')),
-            ('source_code', ('jhu', 'worldometer', 'mpox')),
         ],
         'expression_is_true': [
             "(location_kind = 'country') = (country_iso3 is not null)",
@@ -423,6 +447,7 @@ CHECKS: dict[str, dict[str, list]] = {
             ('country_iso3', 'dim_country', 'country_iso3'),
             ('date', 'dim_date', 'date'),
             ('epidemic_code', 'dim_epidemic', 'epidemic_code'),
+            ('source_code', 'dim_source', 'source_code'),
         ],
         'unique': [
             'epidemic_daily_id',
@@ -511,16 +536,20 @@ CHECKS: dict[str, dict[str, list]] = {
     },
     'qa_publisher_discrepancies': {
         'expression_is_true': [
-            'cases_difference = worldometer_cases_cumulative - jhu_cases_cumulative',
+            'cases_difference = cases_cumulative - reference_cases_cumulative',
         ],
         'not_null': [
             'country_iso3',
             'date',
+            'epidemic_code',
             'location_name',
+            'reference_source_code',
+            'source_code',
         ],
         'relationships': [
             ('country_iso3', 'dim_country', 'country_iso3'),
             ('date', 'dim_date', 'date'),
+            ('source_code', 'dim_source', 'source_code'),
         ],
     },
     'qa_quarantine': {

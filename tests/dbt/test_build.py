@@ -13,6 +13,7 @@ MARTS = [
     "dim_epidemic",
     "dim_vaccine",
     "dim_date",
+    "dim_source",
     "fct_epidemic_daily",
     "fct_vaccinations",
     "fct_vaccinations_by_manufacturer",
@@ -136,3 +137,77 @@ def test_postgres_indexes_the_facts_common_filters(sample_postgres: Target) -> N
 def test_duckdb_marts_have_no_indexes(sample_duckdb: Target) -> None:
     """DuckDB's indexes serve point lookups only, and dbt cannot rebuild a table that has one."""
     assert rows(sample_duckdb, "select table_name, index_name from duckdb_indexes()") == []
+
+
+TIME_SERIES = {
+    "time_series_covid19_confirmed_global": "cases_cumulative",
+    "time_series_covid19_deaths_global": "deaths_cumulative",
+    "time_series_covid19_recovered_global": "recovered_cumulative",
+}
+
+
+@pytest.mark.parametrize(("table", "measure"), TIME_SERIES.items())
+def test_time_series_reconcile_with_their_last_column(sample_warehouse: Target, table: str, measure: str) -> None:
+    """Sum of the file's last date column (every row, provinces and ships included) = sum in the mart that day."""
+    raw_total = scalar(sample_warehouse, f'select sum(cast("_3_28_20" as bigint)) from raw.{table}')
+    mart_total = scalar(
+        sample_warehouse,
+        f"select sum({measure}) from marts.fct_epidemic_daily "
+        "where source_code = 'jhu_time_series' and date = date '2020-03-28'",
+    )
+    assert raw_total == mart_total and raw_total > 0
+
+
+def test_time_series_provinces_are_placed(sample_warehouse: Target) -> None:
+    places = {
+        name: (iso3, kind, written)
+        for name, iso3, kind, written in rows(
+            sample_warehouse,
+            "select location_name, country_iso3, location_kind, source_location_names from marts.fct_epidemic_daily "
+            "where source_code = 'jhu_time_series' group by 1, 2, 3, 4",
+        )
+    }
+    assert places["China"] == ("CHN", "country", "China"), "provinces summed: China has no row of its own"
+    assert places["Réunion"][:2] == ("REU", "country"), "France has its own row: Reunion is a place of its own"
+    assert places["Bermuda"][:2] == ("BMU", "country")
+    assert places["Grand Princess"] == (None, "non_country", "Grand Princess"), "a cruise ship is not Canada"
+    assert "Canada" not in places, "Canada's only row in the sample is the ship"
+
+
+def test_the_time_series_revision_shows_against_jhu(sample_warehouse: Target) -> None:
+    found = dict(
+        rows(
+            sample_warehouse,
+            "select country_iso3, cases_difference from marts.qa_publisher_discrepancies "
+            "where source_code = 'jhu_time_series' and reference_source_code = 'jhu' and date = date '2020-03-28'",
+        )
+    )
+    assert found["USA"] == 3 and found["CHN"] == 0
+
+
+def test_line_list_rows_are_the_new_cases(sample_warehouse: Target) -> None:
+    raw_rows = scalar(sample_warehouse, "select count(*) from raw.worldwide_case_detection_timeline")
+    new_cases = scalar(
+        sample_warehouse, "select sum(cases_new) from marts.fct_epidemic_daily where source_code = 'mpox_line_list'"
+    )
+    assert raw_rows == new_cases == 591
+    uk = rows(
+        sample_warehouse,
+        "select distinct source_location_names from marts.fct_epidemic_daily "
+        "where source_code = 'mpox_line_list' and country_iso3 = 'GBR'",
+    )
+    assert {name for (names,) in uk for name in names.split(" | ")} == {
+        "England",
+        "Scotland",
+        "Wales",
+        "Northern Ireland",
+    }, "UK nations are summed into GBR"
+
+
+def test_every_source_code_is_described(sample_warehouse: Target) -> None:
+    from ingest.catalog import catalog
+
+    described = {code for (code,) in rows(sample_warehouse, "select source_code from marts.dim_source")}
+    assert described == set(catalog().source_codes)
+    used = {code for (code,) in rows(sample_warehouse, "select distinct source_code from marts.fct_epidemic_daily")}
+    assert used == {"jhu", "jhu_time_series", "worldometer", "mpox", "mpox_line_list"}

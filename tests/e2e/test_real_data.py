@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.catalog import CATALOG
+from ingest.catalog import catalog
 from ingest.elt import run
 from ingest.warehouse import PostgresSettings, Target
 from tests.conftest import duckdb_target
@@ -43,8 +43,8 @@ def test_every_file_loads_with_all_its_rows(real_warehouse: Target, real_data_di
     registry = dict(
         rows(real_warehouse, "select file_name, loaded_rows from raw.file_registry where status = 'loaded'")
     )
-    assert set(registry) == {spec.file_name for spec in CATALOG}
-    for spec in CATALOG:
+    assert set(registry) == {spec.file_name for spec in catalog().sources}
+    for spec in catalog().sources:
         path = next(real_data_dir.rglob(spec.file_name))
         assert registry[spec.file_name] == _data_rows(path), spec.file_name
         assert scalar(real_warehouse, f"select count(*) from raw.{spec.table}") == registry[spec.file_name]
@@ -88,3 +88,43 @@ def test_known_quirks_survive(real_warehouse: Target) -> None:
         )
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("table", "measure", "total"),
+    [
+        ("time_series_covid19_confirmed_global", "cases_cumulative", 16_481_230),
+        ("time_series_covid19_deaths_global", "deaths_cumulative", 654_052),
+        ("time_series_covid19_recovered_global", "recovered_cumulative", None),
+    ],
+)
+def test_jhu_time_series_reconcile_with_the_files(
+    real_warehouse: Target, table: str, measure: str, total: int | None
+) -> None:
+    """The 7/27/20 column of each file sums to the mart's jhu_time_series figure that day (README of the data)."""
+    raw_total = scalar(real_warehouse, f'select sum(cast("_7_27_20" as bigint)) from raw.{table}')
+    mart_total = scalar(
+        real_warehouse,
+        f"select sum({measure}) from marts.fct_epidemic_daily "
+        "where source_code = 'jhu_time_series' and date = date '2020-07-27'",
+    )
+    assert raw_total == mart_total
+    if total is not None:
+        assert mart_total == total
+
+
+def test_time_series_is_a_revision_of_the_kaggle_files(real_warehouse: Target) -> None:
+    changed = scalar(
+        real_warehouse,
+        "select count(*) from marts.qa_publisher_discrepancies "
+        "where source_code = 'jhu_time_series' and reference_source_code = 'jhu' and cases_difference <> 0",
+    )
+    assert changed > 0, "the two JHU publications differ and the comparison shows it"
+
+
+def test_mpox_line_list_rows_are_the_new_cases(real_warehouse: Target) -> None:
+    raw_rows = scalar(real_warehouse, "select count(*) from raw.worldwide_case_detection_timeline")
+    new_cases = scalar(
+        real_warehouse, "select sum(cases_new) from marts.fct_epidemic_daily where source_code = 'mpox_line_list'"
+    )
+    assert raw_rows == new_cases == 34_377

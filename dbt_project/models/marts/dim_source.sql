@@ -25,4 +25,4 @@ final as (
     from catalog_codes
 )
 
-{{ apply_api_edits('final') }}
+select * from final
