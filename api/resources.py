@@ -85,9 +85,7 @@ RESOURCES: tuple[Resource, ...] = (
     _quality("quality/quarantine", marts.QuarantinedRow, "Rows that could not be used"),
     _quality("quality/unresolved-locations", marts.UnresolvedLocation, "Unresolved place names"),
     _quality("quality/reconciliation", marts.WorldReconciliation, "JHU world totals vs day_wise.csv"),
-    _quality(
-        "quality/publisher-discrepancies", marts.PublisherDiscrepancy, "Series against their reference series"
-    ),
+    _quality("quality/publisher-discrepancies", marts.PublisherDiscrepancy, "Series against their reference series"),
     _quality("quality/file-row-counts", marts.FileRowCount, "Raw, clean and quarantined rows per file"),
 )
 EDITABLE = {resource.table.name: resource for resource in RESOURCES if resource.editable}
