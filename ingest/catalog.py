@@ -205,6 +205,13 @@ def _build(path: Path, document: dict[str, Any]) -> Catalog:
     vocabulary: dict[str, dict[str, str]] = document.get("columns") or {}
     for name, spec in vocabulary.items():
         _require(spec.get("type") in TYPES, f"columns.{name}", f"type must be one of {TYPES}")
+        _require("min" not in spec or spec["type"] in ("count", "number"), f"columns.{name}", "min is for numbers")
+        _require(
+            spec.get("at_most") is None or spec["at_most"] in vocabulary,
+            f"columns.{name}",
+            f"at_most {spec.get('at_most')!r} is not a standard column",
+        )
+        _require("max_length" not in spec or spec["type"] == "text", f"columns.{name}", "max_length is for text")
     publishers = {
         name: (spec or {}).get("description", "") for name, spec in (document.get("publishers") or {}).items()
     }
@@ -268,8 +275,11 @@ def _source(
         )
     names = [column.name for column in columns]
     _require(len(set(names)) == len(names), where, "two headers map to the same standard column")
+    feeds_a_mart = entry["feeds"] != "none"
     _require(
-        "location_name" in names or entry["feeds"] == "none", where, "a file that feeds a mart needs location_name"
+        not feeds_a_mart or any(c.name == "location_name" and c.required for c in columns),
+        where,
+        "a file that feeds a mart needs location_name, required",
     )
     key = tuple(entry.get("key") or ())
     _require(set(key) <= set(names), where, f"key {list(key)} names columns the entry does not have")

@@ -22,6 +22,7 @@ from ingest.catalog import DEFAULT_CATALOG, Catalog, DateFormat, SourceFile
 from ingest.warehouse import PROJECT_ROOT, RAW_SCHEMA
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DEFAULT_MAX_LENGTH = 200  # characters of a text value, unless the catalog says otherwise
 _HEADER = "# Generated from {path} by ingest/dbt_catalog.py: edit the catalog, not this file.\n"
 
 
@@ -49,7 +50,15 @@ def catalog_data(current: Catalog) -> dict[str, Any]:
             }
             for code in current.source_codes.values()
         },
-        "columns": {name: {"type": spec["type"]} for name, spec in current.vocabulary.items()},
+        "columns": {
+            name: {
+                "type": spec["type"],
+                "min": spec.get("min"),
+                "at_most": spec.get("at_most"),
+                "max_length": spec.get("max_length", DEFAULT_MAX_LENGTH if spec["type"] == "text" else None),
+            }
+            for name, spec in current.vocabulary.items()
+        },
     }
 
 

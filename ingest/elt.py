@@ -29,6 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest import registry as reg
+from ingest import rejects
 from ingest.atomic import staged, writable
 from ingest.catalog import SourceFile, catalog
 from ingest.dbt_runner import project_fingerprint, run_dbt
@@ -36,7 +37,7 @@ from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.raw_tables import ensure_raw_tables
 from ingest.reader import BadFileError, FileContent, header_columns, read_bytes, read_table
-from ingest.report import FileOutcome, print_progress, print_summary
+from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
 from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
 
@@ -49,6 +50,7 @@ class Plan:
 
     outcomes: dict[str, FileOutcome] = field(default_factory=dict)
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    rejects: dict[str, list[dict]] = field(default_factory=dict)  # file name -> its rejected lines in raw
     registry: dict[str, reg.RegistryEntry] = field(default_factory=dict)
     registry_changed: bool = False
     seconds_read: float = 0.0
@@ -64,7 +66,7 @@ def new_run_id() -> str:
 
 def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refresh: bool) -> Plan:
     """Hash every present file; parse the ones that changed; record failures in the registry."""
-    plan = Plan(registry=reg.read_registry(conn) if conn else {})
+    plan = Plan(registry=reg.read_registry(conn) if conn else {}, rejects=rejects.read_rejects(conn))
     for spec in catalog().sources:
         entry = plan.registry.get(spec.file_name) or reg.RegistryEntry(
             file_name=spec.file_name, table_name=spec.table, publisher=spec.publisher
@@ -84,7 +86,7 @@ def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refr
         outcome.source_file = content.source_file
         counts = reg.raw_row_counts(conn, spec.table) if conn else {}
         if not full_refresh and reg.is_loaded(entry, content.content_hash, counts):
-            outcome.status, outcome.rows = "unchanged", entry.loaded_rows
+            outcome.status, outcome.rows, outcome.rejected = "unchanged", entry.loaded_rows, entry.rejected_lines
         elif not full_refresh and entry.status == "failed" and entry.last_seen_hash == content.content_hash:
             outcome.status, outcome.error = "failed", f"(unchanged since last attempt) {entry.error}"
         else:
@@ -109,19 +111,24 @@ def _parse_into_plan(
     entry.size_bytes = len(content.data)
     entry.last_attempt_at = now
     try:
-        table, header = read_table(content, spec, run_id)
+        parsed = read_table(content, spec, run_id)
     except BadFileError as exc:
         entry.status, entry.error, entry.error_line = "failed", exc.reason, exc.line
         outcome.status, outcome.error = "failed", str(exc)
     else:
+        table, header = parsed.table, parsed.header
         plan.tables[spec.table] = table
+        plan.rejects[spec.file_name] = rejects.rows_for(
+            spec.file_name, spec.table, content.source_file, content.content_hash, run_id, parsed.rejected
+        )
         entry.status, entry.error, entry.error_line = "loaded", None, None
         entry.loaded_hash, entry.loaded_rows, entry.load_id = content.content_hash, table.num_rows, run_id
+        entry.data_lines, entry.rejected_lines = parsed.data_lines, len(parsed.rejected)
         entry.first_loaded_at = entry.first_loaded_at or now
         entry.last_loaded_at = now
         entry.header = json.dumps(header, ensure_ascii=False)
         entry.header_columns = json.dumps(header_columns(spec, header), ensure_ascii=False)
-        outcome.status, outcome.rows = "loaded", table.num_rows
+        outcome.status, outcome.rows, outcome.rejected = "loaded", table.num_rows, len(parsed.rejected)
     plan.registry[spec.file_name] = entry
     plan.registry_changed = True
 
@@ -197,12 +204,13 @@ def run(
     )
     exit_code = 0
     quarantined: dict[str, int] | None = None
+    unresolved: list[tuple[str, str, int]] = []
     try:
         if no_op:
             record.status = "no_op"
             print("Nothing changed since the last successful run: raw and marts are up to date.", flush=True)
             with writable(target) as work:
-                quarantined = _finish(work, record, started)
+                quarantined, unresolved = _finish(work, record, started)
         else:
             with staged(target) as work:
                 if edits is None:
@@ -213,7 +221,7 @@ def run(
                     print(f"Loading {len(plan.tables)} changed file(s) into raw ...", flush=True)
                     t0 = time.perf_counter()
                     entries = [plan.registry[name] for name in sorted(plan.registry)]
-                    load_raw(work, plan.tables, reg.to_arrow(entries))
+                    load_raw(work, plan.tables, reg.to_arrow(entries), rejects.to_arrow(plan.rejects))
                     record.seconds_load = time.perf_counter() - t0
                 with connect(work) as conn:
                     for table in ensure_raw_tables(conn):
@@ -232,30 +240,42 @@ def run(
                     record.status, record.fingerprint = "raw_only", None
                 else:
                     record.status = "partial" if record.files_failed else "success"
-                quarantined = _finish(work, record, started)
+                quarantined, unresolved = _finish(work, record, started)
     except Exception as exc:
         record.status, record.error = "failed", str(exc)
         print(f"ELT run failed: {exc}", file=sys.stderr, flush=True)
         exit_code = 1
         with writable(target) as work:
-            quarantined = _finish(work, record, started)
+            quarantined, unresolved = _finish(work, record, started)
     for outcome in plan.outcomes.values():
         outcome.quarantined = (quarantined or {}).get(outcome.source_file or "", 0) if quarantined is not None else None
     print_summary(list(plan.outcomes.values()), record)
+    print_unresolved(unresolved)
     if exit_code == 0 and record.files_failed:
         exit_code = 2
     return exit_code
 
 
-def _finish(work: Target, record: RunRecord, started: float) -> dict[str, int] | None:
+def _read_unresolved(conn: Connection, schema_suffix: str = "") -> list[tuple[str, str, int]]:
+    schema, table = "marts" + schema_suffix, "qa_unresolved_locations"
+    if not conn.table_exists(schema, table):
+        return []
+    rows = conn.fetch_all(f"select location_name, source_files, row_count from {schema}.{table} order by 1")
+    return [(str(name), str(files), int(count)) for name, files, count in rows]
+
+
+def _finish(
+    work: Target, record: RunRecord, started: float
+) -> tuple[dict[str, int] | None, list[tuple[str, str, int]]]:
     """Count quarantined rows and log the run, in the warehouse about to become (or staying) live."""
     record.finished_at = _now()
     record.seconds_total = time.perf_counter() - started
     with connect(work) as conn:
         quarantined = _read_quarantine_counts(conn, work.schema_suffix)
+        unresolved = _read_unresolved(conn, work.schema_suffix)
         record.rows_quarantined = sum(quarantined.values()) if quarantined is not None else None
         record_run(conn, record)
-    return quarantined
+    return quarantined, unresolved
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,21 +12,23 @@ import tempfile
 import pyarrow as pa
 
 from ingest.registry import REGISTRY_TABLE
+from ingest.rejects import REJECTS_TABLE
 from ingest.warehouse import RAW_SCHEMA, Target
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
-def raw_resources(tables: dict[str, pa.Table], registry: pa.Table) -> list:
-    """One dlt resource per changed file (replacing that file's table) plus the whole registry."""
+def raw_resources(tables: dict[str, pa.Table], registry: pa.Table, rejected: pa.Table) -> list:
+    """One dlt resource per changed file (replacing that file's table), the whole registry and rejected lines."""
     import dlt
 
     resources = [dlt.resource(table, name=name, write_disposition="replace") for name, table in tables.items()]
     resources.append(dlt.resource(registry, name=REGISTRY_TABLE, write_disposition="replace"))
+    resources.append(dlt.resource(rejected, name=REJECTS_TABLE, write_disposition="replace"))
     return resources
 
 
-def load_raw(target: Target, tables: dict[str, pa.Table], registry: pa.Table) -> None:
+def load_raw(target: Target, tables: dict[str, pa.Table], registry: pa.Table, rejected: pa.Table) -> None:
     """Load the changed files and the registry into the raw schema; raise if any job failed."""
     import dlt
 
@@ -38,5 +40,5 @@ def load_raw(target: Target, tables: dict[str, pa.Table], registry: pa.Table) ->
             dataset_name=RAW_SCHEMA,
             pipelines_dir=pipelines_dir,
         )
-        info = pipeline.run(raw_resources(tables, registry), loader_file_format="parquet")
+        info = pipeline.run(raw_resources(tables, registry, rejected), loader_file_format="parquet")
         info.raise_on_failed_jobs()

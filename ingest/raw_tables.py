@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ingest.catalog import catalog, raw_column
 from ingest.registry import ARROW_SCHEMA, REGISTRY_TABLE
+from ingest.rejects import REJECTS_TABLE, create_sql
 from ingest.warehouse import RAW_SCHEMA, Connection
 
 _PROVENANCE = "_source_file text, _source_hash text, _source_line bigint, _load_id text"
@@ -24,6 +25,9 @@ def ensure_raw_tables(conn: Connection) -> list[str]:
         columns = ", ".join(f'"{raw_column(name)}" text' for name in spec.required_columns)
         conn.execute(f"create table {RAW_SCHEMA}.{spec.table} ({columns}, {_PROVENANCE})")
         created.append(spec.table)
+    if not conn.table_exists(RAW_SCHEMA, REJECTS_TABLE):
+        conn.execute(create_sql())
+        created.append(REJECTS_TABLE)
     if not conn.table_exists(RAW_SCHEMA, REGISTRY_TABLE):
         types = {"int64": "bigint", "string": "text"}
         columns = ", ".join(

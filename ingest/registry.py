@@ -37,6 +37,8 @@ class RegistryEntry:
     size_bytes: int | None = None
     header: str | None = None
     header_columns: str | None = None  # JSON: [{header, column, date?}], the header as written <-> raw column
+    data_lines: int | None = None  # lines after the header: loaded_rows + rejected_lines
+    rejected_lines: int | None = None
     error: str | None = None
     error_line: int | None = None
     last_attempt_at: datetime | None = None
@@ -44,6 +46,8 @@ class RegistryEntry:
 
 _FIELD_TYPES: dict[str, pa.DataType] = {
     "loaded_rows": pa.int64(),
+    "data_lines": pa.int64(),
+    "rejected_lines": pa.int64(),
     "size_bytes": pa.int64(),
     "error_line": pa.int64(),
     "first_loaded_at": pa.timestamp("us", tz="UTC"),
@@ -85,6 +89,7 @@ def is_loaded(entry: RegistryEntry | None, content_hash: str, counts: dict[str, 
     return (
         entry is not None
         and entry.header_columns is not None
+        and entry.data_lines is not None
         and entry.loaded_hash == content_hash
         and counts == {content_hash: entry.loaded_rows}
     )

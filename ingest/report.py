@@ -18,6 +18,7 @@ class FileOutcome:
     status: str  # loaded | unchanged | failed | absent
     source_file: str | None = None
     rows: int | None = None
+    rejected: int | None = None  # lines set aside by the reader (raw.rejected_lines)
     quarantined: int | None = None
     seconds: float = 0.0
     error: str | None = None
@@ -47,11 +48,14 @@ def _cell(value: object) -> str:
 
 
 def format_summary(outcomes: list[FileOutcome], record: RunRecord) -> str:
-    header = ("publisher", "file", "status", "rows", "quarantined", "seconds")
-    rows = [(o.publisher, o.source_file or o.file_name, o.status, o.rows, o.quarantined, o.seconds) for o in outcomes]
+    header = ("publisher", "file", "status", "rows", "rejected lines", "quarantined", "seconds")
+    rows = [
+        (o.publisher, o.source_file or o.file_name, o.status, o.rows, o.rejected, o.quarantined, o.seconds)
+        for o in outcomes
+    ]
     cells = [header] + [tuple(_cell(v) for v in row) for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    numeric = {3, 4, 5}
+    numeric = {3, 4, 5, 6}
 
     def line(r: tuple[str, ...]) -> str:
         return "  ".join(
@@ -80,3 +84,17 @@ def format_summary(outcomes: list[FileOutcome], record: RunRecord) -> str:
 
 def print_summary(outcomes: list[FileOutcome], record: RunRecord) -> None:
     print("\n" + format_summary(outcomes, record), flush=True)
+
+
+def print_unresolved(unresolved: list[tuple[str, str, int]]) -> None:
+    """Warn about place names no seed resolves: their rows are held back, not lost, and the run goes on."""
+    if not unresolved:
+        return
+    print(
+        f"\nWarning: {len(unresolved)} location name(s) resolve to no country; their rows are held back "
+        "(marts.qa_quarantine, marts.qa_unresolved_locations) and come in at the next run once the name is "
+        "added to seeds/country_aliases.csv:",
+        flush=True,
+    )
+    for name, files, rows in unresolved:
+        print(f"  - {name!r}: {rows:,} row(s) in {files}", flush=True)

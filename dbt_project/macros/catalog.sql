@@ -96,6 +96,7 @@
                 type_label(column.type, column.get('date')), column.header,
             )) -%}
         {%- endif -%}
+        {%- do reasons.extend(rule_reasons(entry, column)) -%}
     {%- endfor -%}
     {%- if entry.key -%}
         {%- set keys = [] -%}
@@ -107,6 +108,53 @@
         ) -%}
     {%- endif -%}
     {{ quarantine_reason(reasons) if reasons else 'cast(null as text)' }}
+{%- endmacro %}
+
+{#- The catalog's rules for one cell of a row (see ingest/catalog.yml, `columns:`): at least `min`, at most
+    the row's `at_most` column, text no longer than `max_length`, a date between its epidemic's start and
+    the load date. Each gives a reason when broken, NULL otherwise. -#}
+{% macro rule_reasons(entry, column) -%}
+    {%- set rules = catalog_spec()['columns'][column.name] -%}
+    {%- set raw = adapter.quote(column.column) -%}
+    {%- set value = parse_as(raw, column.type, column.get('date')) -%}
+    {%- set label = sql_text(column.header) -%}
+    {%- set reasons = [] -%}
+    {%- if rules.get('min') is not none -%}
+        {%- do reasons.append(
+            "case when " ~ value ~ " < " ~ rules['min'] ~ " then '" ~ label ~ ": ''' || " ~ raw
+            ~ " || ''' is below " ~ rules['min'] ~ "' end"
+        ) -%}
+    {%- endif -%}
+    {%- set other = catalog_column(entry, rules.get('at_most')) if rules.get('at_most') else none -%}
+    {%- if other -%}
+        {%- set other_raw = adapter.quote(other.column) -%}
+        {%- do reasons.append(
+            "case when " ~ value ~ " > " ~ parse_as(other_raw, other.type, other.get('date')) ~ " then '"
+            ~ label ~ " (' || " ~ raw ~ " || ') is above " ~ sql_text(other.header) ~ " (' || " ~ other_raw
+            ~ " || ')' end"
+        ) -%}
+    {%- endif -%}
+    {%- if rules.get('max_length') -%}
+        {%- do reasons.append(
+            "case when length(" ~ value ~ ") > " ~ rules['max_length'] ~ " then '" ~ label ~ ": text of ' || "
+            ~ "cast(length(" ~ value ~ ") as text) || ' characters, more than " ~ rules['max_length'] ~ "' end"
+        ) -%}
+    {%- endif -%}
+    {%- if column.type == 'date' -%}
+        {%- do reasons.append(date_range_reason(value, raw, label, entry.epidemic)) -%}
+    {%- endif -%}
+    {{ return(reasons) }}
+{%- endmacro %}
+
+{#- A date after the load date, or before its epidemic began (seeds/epidemics.csv), is not plausible. -#}
+{% macro date_range_reason(value, raw, label, epidemic) -%}
+    {%- set start = "(select start_date from " ~ ref('epidemics') ~ " where epidemic_code = '" ~ epidemic ~ "')" -%}
+    case
+        when {{ value }} > current_date then '{{ label }}: ''' || {{ raw }} || ''' is after the load date'
+        when {{ value }} < {{ start }}
+            then '{{ label }}: ''' || {{ raw }} || ''' is before {{ epidemic }} began ('
+            || cast({{ start }} as text) || ')'
+    end
 {%- endmacro %}
 
 {#- Every row of every file in `entries`, typed: the standard columns `names` (NULL where a file has

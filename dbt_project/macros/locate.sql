@@ -4,8 +4,8 @@
     - sub-national rows (England, Scotland, ...) are summed into their country, unless the same
       publisher also gives the country itself for that grain: then the national row wins, so nothing
       is counted twice;
-    - non-countries (cruise ships), aggregates and unresolved names stay as their own location with a
-      NULL country code: never dropped, never forced into a country.
+    - non-countries (cruise ships) and aggregates stay as their own location with a NULL country code:
+      never dropped, never forced into a country; unresolved names are held back (int_rows_held_back).
     `grain` are the other key columns (e.g. epidemic, source, date); `measures` are summed. -#}
 {% macro locate_and_collapse(relation, grain, measures) -%}
 with rows_in as (
@@ -16,10 +16,12 @@ resolved as (
     select
         rows_in.*,
         names.country_iso3 as resolved_iso3,
-        coalesce(names.location_kind, 'unresolved') as resolved_kind
+        names.location_kind as resolved_kind
     from rows_in
-    left join {{ ref('int_location_names_resolved') }} as names
+    {#- unresolved names are held back (int_rows_held_back lists their rows) #}
+    inner join {{ ref('int_location_names_resolved') }} as names
         on rows_in.location_name = names.location_name
+    where names.location_kind != 'unresolved'
 ),
 
 national as (
@@ -72,6 +74,7 @@ select
     sum({{ measure }}) as {{ measure }},
     {%- endfor %}
     {{ string_agg_distinct('location_name') }} as source_location_names,
+    min(_source_table) as _source_table,
     min(_source_file) as _source_file,
     min(_source_line) as _source_line,
     max(_load_id) as _load_id
@@ -109,4 +112,5 @@ group by
     where
         rows_in._quarantine_reason is null
         and rows_in._source_table in {{ source_tables_in(catalog_sources(layout='long', feeds=feeds)) }}
+        and names.location_kind != 'unresolved'
 {%- endmacro %}

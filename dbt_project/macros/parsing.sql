@@ -13,23 +13,51 @@
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
+{#- The value without the whitespace publishers leave around it: spaces, tabs, line breaks, no-break spaces
+    (U+00A0, U+202F) and a stray byte-order mark (U+FEFF). -#}
+{% macro trimmed(column) -%}
+    {{ return(adapter.dispatch('trimmed', 'epidemic')(column)) }}
+{%- endmacro %}
+
+{% macro whitespace_characters() -%}
+    ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(8239) || chr(65279)
+{%- endmacro %}
+
+{% macro default__trimmed(column) -%}
+    btrim({{ column }}, {{ whitespace_characters() }})
+{%- endmacro %}
+
+{% macro duckdb__trimmed(column) -%}
+    trim({{ column }}, {{ whitespace_characters() }})
+{%- endmacro %}
+
 {% macro clean_text(column) -%}
-    nullif(trim({{ column }}), '')
+    nullif({{ trimmed(column) }}, '')
+{%- endmacro %}
+
+{% macro number_pattern() -%}
+    ^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$
 {%- endmacro %}
 
 {#- A decimal number such as 123, 123.0, -4.5 or 1e3. -#}
 {% macro parse_number(column) -%}
     case
-        when {{ regex_matches('trim(' ~ column ~ ')', '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$') }}
-            then cast(trim({{ column }}) as double precision)
+        when {{ regex_matches(trimmed(column), number_pattern()) }}
+            then cast({{ trimmed(column) }} as double precision)
     end
 {%- endmacro %}
 
-{#- A whole count such as 123 or 123.0 (publishers write counts as floats); 123.5 is not a count. -#}
+{#- A whole count: 123, 123.0 (publishers write counts as floats) or an exact integer in scientific
+    notation (5.6069e+04); 123.5 is not a count, nor is anything beyond 2^53 (not exact as a double). -#}
 {% macro parse_count(column) -%}
+    {#- Nested CASEs: Postgres does not promise to test the pattern before casting in one condition. -#}
+    {%- set value = 'cast(' ~ trimmed(column) ~ ' as double precision)' %}
     case
-        when {{ regex_matches('trim(' ~ column ~ ')', '^[+-]?[0-9]+([.]0*)?$') }}
-            then cast(cast(trim({{ column }}) as double precision) as bigint)
+        when {{ regex_matches(trimmed(column), number_pattern()) }}
+            then case
+                when {{ value }} = floor({{ value }}) and abs({{ value }}) < 9007199254740992
+                    then cast({{ value }} as bigint)
+            end
     end
 {%- endmacro %}
 
@@ -47,12 +75,12 @@
 
 {% macro duckdb__parse_date(column, spec) -%}
     {#- strptime reads one separator: the others are replaced by it first (2021/1/5 -> 2021-1-5). -#}
-    {%- set value = namespace(sql='trim(' ~ column ~ ')') -%}
+    {%- set value = namespace(sql=trimmed(column)) -%}
     {%- for separator in spec.separators[1:] -%}
         {%- set value.sql = "replace(" ~ value.sql ~ ", '" ~ separator ~ "', '" ~ spec.separators[0] ~ "')" -%}
     {%- endfor -%}
     case
-        when {{ regex_matches('trim(' ~ column ~ ')', spec.pattern) }}
+        when {{ regex_matches(trimmed(column), spec.pattern) }}
             then cast(try_strptime({{ value.sql }}, '{{ spec.strftime }}') as date)
     end
 {%- endmacro %}
@@ -61,15 +89,15 @@
     {#- Nested CASEs: Postgres only evaluates make_date once the parts are known to be in range. -#}
     {%- set parts = {} -%}
     {%- if spec.separators -%}
-        {%- set split = "regexp_split_to_array(trim(" ~ column ~ "), '[" ~ spec.separators ~ "]')" -%}
+        {%- set split = "regexp_split_to_array(" ~ trimmed(column) ~ ", '[" ~ spec.separators ~ "]')" -%}
         {%- for letter in spec.order -%}
             {%- do parts.update({letter: "cast((" ~ split ~ ")[" ~ loop.index ~ "] as integer)"}) -%}
         {%- endfor -%}
     {%- else -%}
         {%- do parts.update({
-            'Y': "cast(substr(trim(" ~ column ~ "), 1, 4) as integer)",
-            'M': "cast(substr(trim(" ~ column ~ "), 5, 2) as integer)",
-            'D': "cast(substr(trim(" ~ column ~ "), 7, 2) as integer)",
+            'Y': "cast(substr(" ~ trimmed(column) ~ ", 1, 4) as integer)",
+            'M': "cast(substr(" ~ trimmed(column) ~ ", 5, 2) as integer)",
+            'D': "cast(substr(" ~ trimmed(column) ~ ", 7, 2) as integer)",
         }) -%}
     {%- endif -%}
     {#- Two-digit years as strptime reads them (POSIX): 00-68 -> 20xx, 69-99 -> 19xx. -#}
@@ -79,7 +107,7 @@
     {%- set m = parts['M'] -%}
     {%- set d = parts['D'] -%}
     case
-        when {{ regex_matches('trim(' ~ column ~ ')', spec.pattern) }}
+        when {{ regex_matches(trimmed(column), spec.pattern) }}
             then case
                 when {{ m }} between 1 and 12 and {{ d }} between 1 and 31
                     then case
@@ -97,7 +125,7 @@
     case
         when {{ clean_text(raw_column) }} is not null and ({{ parsed_expression }}) is null
             {%- if kind == 'number' %}
-            and lower(trim({{ raw_column }})) not in ('inf', '-inf', '+inf', 'infinity', '-infinity', 'nan')
+            and lower({{ trimmed(raw_column) }}) not in ('inf', '-inf', '+inf', 'infinity', '-infinity', 'nan')
             {%- endif %}
             then '{{ sql_text(label or raw_column) }}: ''' || {{ raw_column }} || ''' is not a {{ kind }}'
     end

@@ -76,9 +76,9 @@ def test_raw_columns_keep_a_mapping_to_the_header_as_written(tmp_path: Path) -> 
     spec = catalog().by_file_name["time_series_covid19_deaths_global.csv"]
     path = tmp_path / spec.file_name
     path.write_text("Province/State,Country/Region,Lat,Long,1/22/20,1/23/20\n,Chad,15.45,18.73,0,1\n")
-    table, header = read_table(read_bytes(path, tmp_path), spec, "run-1")
-    assert table.num_rows == 1
-    mapping = header_columns(spec, header)
+    parsed = read_table(read_bytes(path, tmp_path), spec, "run-1")
+    assert parsed.table.num_rows == 1
+    mapping = header_columns(spec, parsed.header)
     assert mapping[0] == {"header": "Province/State", "column": "province_state"}
     assert mapping[4] == {"header": "1/22/20", "column": "_1_22_20", "date": "2020-01-22"}
     assert raw_column("Hospitalised (Y/N/NA)") == "hospitalised_y_n_nax", "dlt writes a trailing ) as x"

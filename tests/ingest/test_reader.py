@@ -21,7 +21,8 @@ GOOD_ROW = b"2020-01-22,555,17,28,510,0,0,0,3.06,5.05,60.71,6\n"
 def _read(tmp_path: Path, data: bytes, name: str = "day_wise.csv"):
     path = tmp_path / name
     path.write_bytes(data)
-    return read_table(read_bytes(path, tmp_path), BY_FILE_NAME[name], "run-1")
+    parsed = read_table(read_bytes(path, tmp_path), BY_FILE_NAME[name], "run-1")
+    return parsed.table, parsed.header
 
 
 def _error(tmp_path: Path, data: bytes, name: str = "day_wise.csv") -> BadFileError:
@@ -77,10 +78,15 @@ def test_binary_junk(tmp_path: Path) -> None:
     assert "binary" in error.reason and error.line == 5  # the NUL byte sits after two line breaks
 
 
-def test_ragged_row_names_its_line(tmp_path: Path) -> None:
-    error = _error(tmp_path, HEADER + GOOD_ROW + GOOD_ROW + b"2020-01-24,1,2,3\n" + GOOD_ROW)
-    assert error.line == 4
-    assert "expected 12 fields, found 4" in error.reason
+def test_ragged_row_is_rejected_alone_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "day_wise.csv"
+    path.write_bytes(HEADER + GOOD_ROW + GOOD_ROW + b"2020-01-24,1,2,3\n" + GOOD_ROW)
+    parsed = read_table(read_bytes(path, tmp_path), DAY_WISE, "run-1")
+    assert [(r.line, r.reason, r.text) for r in parsed.rejected] == [
+        (4, "expected 12 fields, found 4", "2020-01-24,1,2,3")
+    ]
+    assert parsed.table.column("_source_line").to_pylist() == [2, 3, 5], "the other lines keep their numbers"
+    assert parsed.data_lines == 4
 
 
 def test_blank_line_inside_the_file_keeps_line_numbers(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ with snapshots as (
                 when '{{ entry.table }}' then '{{ entry.dated_by }}'
             {%- endfor %}
         end as dated_by,
+        snapshot_rows._source_table,
         snapshot_rows._source_file,
         snapshot_rows._source_line,
         snapshot_rows._load_id
@@ -43,6 +44,7 @@ dated as (
         {%- for measure in measures %}
             snapshots.{{ measure }},
         {%- endfor %}
+        snapshots._source_table,
         snapshots._source_file,
         snapshots._source_line,
         snapshots._load_id,

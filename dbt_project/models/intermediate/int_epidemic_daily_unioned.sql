@@ -11,6 +11,7 @@
 
 with long_rows as (
     select
+        long_rows._source_table,
         long_rows.epidemic_code,
         long_rows.source_code,
         long_rows.location_name,
@@ -28,6 +29,7 @@ with long_rows as (
 
 wide_cells as (
     select
+        wide_cells._source_table,
         wide_cells.epidemic_code,
         wide_cells.source_code,
         wide_cells.location_name,
@@ -45,6 +47,7 @@ wide_cells as (
 
 line_list_counts as (
     select
+        _source_table,
         epidemic_code,
         source_code,
         location_name,
@@ -85,6 +88,7 @@ flagged as (
 
 placed as (
     select
+        _source_table,
         epidemic_code,
         source_code,
         case

@@ -1,6 +1,8 @@
-{#- Every place name written in any file, with where it was written and how often: the places of the
-    daily series (after provinces are placed) and the location column of every other long file. -#}
-{%- set daily_tables = catalog_sources(feeds='daily') -%}
+{#- Every place name the marts resolve, with where it was written and how often: the places of the daily
+    series (after provinces are placed) and of the files that feed the snapshots and vaccinations. -#}
+{%- set located_long = catalog_sources(layout='long', feeds='snapshot')
+    + catalog_sources(layout='long', feeds='vaccinations')
+    + catalog_sources(layout='long', feeds='vaccinations_by_manufacturer') -%}
 
 with daily_places as (
     select
@@ -17,7 +19,7 @@ other_places as (
         _source_file,
         count(*) as row_count
     from {{ ref('stg_sources__long') }}
-    where location_name is not null and _source_table not in {{ source_tables_in(daily_tables) }}
+    where location_name is not null and _source_table in {{ source_tables_in(located_long) }}
     group by location_name, _source_file
 ),
 

@@ -1,7 +1,8 @@
 {#- Wide -> long: one row per clean row of a wide file and date column. The date columns are read from
     the registry's header mapping (the dates parsed at load from the declared format), so new dates need
-    no change. Empty cells are not reports and give no row; a cell that is not a whole number is
-    quarantined with its column. -#}
+    no change. Empty cells are not reports and give no row; a cell that is not a whole number, breaks the
+    catalog's rule for its measure (`min`) or is dated outside its epidemic (before it began, after the
+    load date) is quarantined with its column. -#}
 {%- set entries = catalog_sources(layout='wide') -%}
 {%- set id_columns = catalog_column_names(entries) -%}
 
@@ -18,6 +19,8 @@ cells_{{ loop.index }} as (
         wide_rows.{{ name }},
         {%- endfor %}
         cast('{{ entry['values'] }}' as text) as measure,
+        {%- set rules = catalog_spec()['columns'][entry['values']] %}
+        cast({{ rules.get('min') if rules.get('min') is not none else 'null' }} as bigint) as measure_min,
         cells.header,
         cells.reported_date,
         cells.cell_value,
@@ -58,6 +61,7 @@ unioned as (
         cast(null as text) as source_code,
         cast(null as text) as epidemic_code,
         cast(null as text) as measure,
+        cast(null as bigint) as measure_min,
         cast(null as text) as header,
         cast(null as date) as reported_date,
         cast(null as text) as cell_value,
@@ -68,15 +72,40 @@ unioned as (
     {%- endfor %}
 ),
 
+epidemics as (
+    select * from {{ ref('epidemics') }}
+),
+
 parsed as (
     select
-        unioned.*,
-        {{ parse_count('cell_value') }} as cell_count,
+        unioned._source_table,
+        unioned.source_code,
+        unioned.epidemic_code,
+        {%- for name in id_columns %}
+        unioned.{{ name }},
+        {%- endfor %}
+        unioned.measure,
+        unioned.header,
+        unioned.reported_date,
+        unioned.cell_value,
+        {{ parse_count('unioned.cell_value') }} as cell_count,
         case
-            when {{ parse_count('cell_value') }} is null
-                then 'column ' || header || ': ''' || cell_value || ''' is not a whole number'
-        end as _quarantine_reason
+            when {{ parse_count('unioned.cell_value') }} is null
+                then 'column ' || unioned.header || ': ''' || unioned.cell_value || ''' is not a whole number'
+            when {{ parse_count('unioned.cell_value') }} < unioned.measure_min
+                then 'column ' || unioned.header || ': ''' || unioned.cell_value || ''' is below '
+                || cast(unioned.measure_min as text)
+            when unioned.reported_date > current_date
+                then 'column ' || unioned.header || ': the date is after the load date'
+            when unioned.reported_date < epidemics.start_date
+                then 'column ' || unioned.header || ': the date is before ' || unioned.epidemic_code || ' began ('
+                || cast(epidemics.start_date as text) || ')'
+        end as _quarantine_reason,
+        unioned._source_file,
+        unioned._source_line,
+        unioned._load_id
     from unioned
+    left join epidemics on unioned.epidemic_code = epidemics.epidemic_code
 )
 
 select * from parsed

@@ -1,57 +1,16 @@
 {{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['location_name', 'date'], ['date']])) }}
 
-{%- set series_key = ['epidemic_code', 'source_code', 'location_name'] -%}
 {%- set daily_key = [
     'averaged.epidemic_code', 'averaged.source_code', 'averaged.location_name', 'averaged.reported_date',
 ] -%}
 
-with located as (
-    select * from {{ ref('int_epidemic_daily_located') }}
+with averaged as (
+    select * from {{ ref('int_epidemic_daily_completed') }}
+    where _held_back_reason is null
 ),
 
 countries as (
     select * from {{ ref('dim_country') }}
-),
-
-completed as (
-    {#- Fill what a publisher leaves out: `new` from the day-over-day change of `cumulative`
-        (worldometer leaves first days empty), `cumulative` as the running sum of `new` (mpox only
-        publishes new cases). Publisher values always win over derived ones. -#}
-    select
-        located.*,
-        coalesce(
-            located.cases_new,
-            located.cases_cumulative - lag(located.cases_cumulative) over series
-        ) as cases_new_filled,
-        coalesce(
-            located.deaths_new,
-            located.deaths_cumulative - lag(located.deaths_cumulative) over series
-        ) as deaths_new_filled,
-        coalesce(
-            located.recovered_new,
-            located.recovered_cumulative - lag(located.recovered_cumulative) over series
-        ) as recovered_new_filled,
-        coalesce(
-            located.cases_cumulative,
-            sum(located.cases_new) over (series rows between unbounded preceding and current row)
-        ) as cases_cumulative_filled,
-        coalesce(
-            located.deaths_cumulative,
-            sum(located.deaths_new) over (series rows between unbounded preceding and current row)
-        ) as deaths_cumulative_filled,
-        min(located.reported_date)
-            over (partition by located.epidemic_code, located.source_code, located.location_name)
-            as series_start
-    from located
-    window series as (partition by epidemic_code, source_code, location_name order by reported_date)
-),
-
-averaged as (
-    select
-        completed.*,
-        {{ trailing_average('cases_new_filled', 'reported_date', 'series_start', series_key) }} as cases_new_7d_avg,
-        {{ trailing_average('deaths_new_filled', 'reported_date', 'series_start', series_key) }} as deaths_new_7d_avg
-    from completed
 ),
 
 final as (

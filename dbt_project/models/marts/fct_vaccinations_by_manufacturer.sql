@@ -4,6 +4,10 @@ with located as (
     {{ located_rows('vaccinations_by_manufacturer') }}
 ),
 
+held_back as (
+    select * from {{ ref('int_rows_held_back') }}
+),
+
 final as (
     select
         cast({{ surrogate_key(['resolved_name', 'reported_date', 'vaccine_name']) }} as text)
@@ -19,6 +23,10 @@ final as (
         cast(_source_line as bigint) as source_line,
         cast(_load_id as text) as load_id
     from located
+    where not exists (
+        select 1 from held_back
+        where held_back._source_file = located._source_file and held_back._source_line = located._source_line
+    )
 )
 
 {{ apply_api_edits('final') }}
