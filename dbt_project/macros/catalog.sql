@@ -72,37 +72,30 @@
 {%- endmacro %}
 
 {#- One standard column of one entry: parsed from the raw column, or a typed NULL when the file has none. -#}
-{% macro staged_value(entry, name) -%}
-    {%- set column = catalog_column(entry, name) -%}
-    {%- if column -%}
-        {{ parse_as(adapter.quote(column.column), column.type, column.get('date')) }}
-    {%- else -%}
-        cast(null as {{ standard_type(name) }})
-    {%- endif -%}
-{%- endmacro %}
+{#- Each row of a file is parsed once, in a subquery (`parsed`): every declared column under its standard
+    name, beside its raw text as `<name>__raw` for the messages. The reasons are then worked out on the
+    parsed values. -#}
 
-{#- Why a row cannot be used: a required cell is empty, a cell does not parse, or the row repeats the
-    key of an earlier line of the same file. NULL for a clean row. Labels are the publisher's headers. -#}
+{#- Why a parsed row cannot be used (NULL for a clean row): a required cell is empty, a cell does not
+    parse, a rule of the catalog is broken, or the row repeats the key of an earlier line of the same file.
+    Labels are the publisher's headers. -#}
 {% macro row_quarantine_reason(entry) -%}
     {%- set reasons = [] -%}
     {%- for column in entry.columns -%}
-        {%- set raw = adapter.quote(column.column) -%}
+        {%- set raw = column.name ~ '__raw' -%}
         {%- if column.required -%}
             {%- do reasons.append(required_reason(raw, column.header)) -%}
         {%- endif -%}
         {%- if column.type != 'text' -%}
             {%- do reasons.append(unparsed_reason(
-                raw, parse_as(raw, column.type, column.get('date')),
-                type_label(column.type, column.get('date')), column.header,
+                raw, column.name, type_label(column.type, column.get('date')), column.header,
             )) -%}
         {%- endif -%}
         {%- do reasons.extend(rule_reasons(entry, column)) -%}
     {%- endfor -%}
     {%- if entry.key -%}
-        {%- set keys = [] -%}
-        {%- for name in entry.key -%}{%- do keys.append(staged_value(entry, name)) -%}{%- endfor -%}
         {%- do reasons.append(
-            "case when row_number() over (partition by " ~ keys | join(', ')
+            "case when row_number() over (partition by " ~ entry.key | join(', ')
             ~ " order by _source_line) > 1 then 'repeats the key (" ~ entry.key | join(', ')
             ~ ") of an earlier line' end"
         ) -%}
@@ -110,14 +103,12 @@
     {{ quarantine_reason(reasons) if reasons else 'cast(null as text)' }}
 {%- endmacro %}
 
-{#- The catalog's rules for one cell of a row (see ingest/catalog.yml, `columns:`): at least `min`, at most
+{#- The catalog's rules for one parsed cell (see ingest/catalog.yml, `columns:`): at least `min`, at most
     the row's `at_most` column, text no longer than `max_length`, a date between its epidemic's start and
     the load date. Each gives a reason when broken, NULL otherwise. -#}
 {% macro rule_reasons(entry, column) -%}
     {%- set rules = catalog_spec()['columns'][column.name] -%}
-    {%- set raw = adapter.quote(column.column) -%}
-    {%- set value = parse_as(raw, column.type, column.get('date')) -%}
-    {%- set label = sql_text(column.header) -%}
+    {%- set value, raw, label = column.name, column.name ~ '__raw', sql_text(column.header) -%}
     {%- set reasons = [] -%}
     {%- if rules.get('min') is not none -%}
         {%- do reasons.append(
@@ -127,11 +118,9 @@
     {%- endif -%}
     {%- set other = catalog_column(entry, rules.get('at_most')) if rules.get('at_most') else none -%}
     {%- if other -%}
-        {%- set other_raw = adapter.quote(other.column) -%}
         {%- do reasons.append(
-            "case when " ~ value ~ " > " ~ parse_as(other_raw, other.type, other.get('date')) ~ " then '"
-            ~ label ~ " (' || " ~ raw ~ " || ') is above " ~ sql_text(other.header) ~ " (' || " ~ other_raw
-            ~ " || ')' end"
+            "case when " ~ value ~ " > " ~ other.name ~ " then '" ~ label ~ " (' || " ~ raw
+            ~ " || ') is above " ~ sql_text(other.header) ~ " (' || " ~ other.name ~ "__raw || ')' end"
         ) -%}
     {%- endif -%}
     {%- if rules.get('max_length') -%}
@@ -157,8 +146,8 @@
     end
 {%- endmacro %}
 
-{#- Every row of every file in `entries`, typed: the standard columns `names` (NULL where a file has
-    no such column), the row's quarantine reason and its provenance. -#}
+{#- Every row of every file in `entries`, typed: the standard columns any of them has (NULL where a file
+    has no such column), the row's quarantine reason and its provenance. -#}
 {% macro staged_union(entries) -%}
     {%- set names = catalog_column_names(entries) -%}
     {%- for entry in entries %}
@@ -167,13 +156,27 @@
         cast('{{ entry.source_code }}' as text) as source_code,
         cast('{{ entry.epidemic }}' as text) as epidemic_code,
         {%- for name in names %}
-        {{ staged_value(entry, name) }} as {{ name }},
+        {%- if catalog_column(entry, name) %}
+        {{ name }},
+        {%- else %}
+        cast(null as {{ standard_type(name) }}) as {{ name }},
+        {%- endif %}
         {%- endfor %}
         {{ row_quarantine_reason(entry) }} as _quarantine_reason,
         _source_file,
         _source_line,
         _load_id
-    from {{ source(entry.publisher, entry.table) }}
+    from (
+        select
+            {%- for column in entry.columns %}
+            {{ parse_as(adapter.quote(column.column), column.type, column.get('date')) }} as {{ column.name }},
+            {{ adapter.quote(column.column) }} as {{ column.name }}__raw,
+            {%- endfor %}
+            _source_file,
+            _source_line,
+            _load_id
+        from {{ source(entry.publisher, entry.table) }}
+    ) as parsed
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -191,8 +194,6 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The date columns of a wide file as loaded: [{header, column, date}], from the registry's header
-    mapping, so a new date column in the file needs no code change. Empty before the file is loaded. -#}
 {% macro wide_date_columns(entry) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set found = run_query(

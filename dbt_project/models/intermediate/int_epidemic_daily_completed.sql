@@ -55,8 +55,8 @@ checked as (
         case
             when averaged.deaths_cumulative_filled > averaged.cases_cumulative_filled
                 then 'deaths to date (' || cast(averaged.deaths_cumulative_filled as text)
-                || ') above cases to date (' || cast(averaged.cases_cumulative_filled as text)
-                || ') once the files of the series are combined'
+                    || ') above cases to date (' || cast(averaged.cases_cumulative_filled as text)
+                    || ') once the files of the series are combined'
         end as _held_back_reason
     from averaged
 )

@@ -63,8 +63,8 @@ unknown_vaccines as (
         long_rows._quarantine_reason is null
         and long_rows._source_table in {{ source_tables_in(by_manufacturer) }}
         {%- if by_manufacturer %}
-        and {{ column_or_null('long_rows', by_manufacturer, 'vaccine_name') }}
-        not in (select dim_vaccine.vaccine_name from {{ ref('dim_vaccine') }} as dim_vaccine)
+            and {{ column_or_null('long_rows', by_manufacturer, 'vaccine_name') }}
+            not in (select dim_vaccine.vaccine_name from {{ ref('dim_vaccine') }} as dim_vaccine)
         {%- endif %}
 ),
 

@@ -24,9 +24,9 @@ final as (
         cast(_load_id as text) as load_id
     from located
     where not exists (
-        select 1 from held_back
-        where held_back._source_file = located._source_file and held_back._source_line = located._source_line
-    )
+            select 1 from held_back
+            where held_back._source_file = located._source_file and held_back._source_line = located._source_line
+        )
 )
 
 {{ apply_api_edits('final') }}
