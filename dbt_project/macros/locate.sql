@@ -92,11 +92,19 @@ group by
 {%- endmacro %}
 
 {#- Clean rows of the long files that feed `feeds` (catalog), with their resolved location, one row per
-    input row (no collapsing): `country_iso3`, `location_kind`, `resolved_name` (the dim_country name for
-    countries, the publisher's name otherwise) and the country's `population`. -#}
-{% macro located_rows(feeds) -%}
+    input row (no collapsing): the standard `columns` asked for (NULL where no file has one), provenance,
+    `country_iso3`, `location_kind`, `resolved_name` (the dim_country name for countries, the publisher's
+    name otherwise) and the country's `population`. -#}
+{% macro located_rows(feeds, columns) -%}
+    {%- set long_entries = catalog_sources(layout='long') %}
     select
-        rows_in.*,
+        {%- for name in columns %}
+        {{ column_or_null('rows_in', long_entries, name) }} as {{ name }},
+        {%- endfor %}
+        rows_in.location_name,
+        rows_in._source_file,
+        rows_in._source_line,
+        rows_in._load_id,
         names.country_iso3,
         coalesce(names.location_kind, 'unresolved') as location_kind,
         case

@@ -15,11 +15,16 @@ with snapshots as (
         {%- for measure in measures %}
             {{ column_or_null('snapshot_rows', entries, measure) }} as {{ measure }},
         {%- endfor %}
-        case snapshot_rows._source_table
-            {%- for entry in entries if entry.dated_by %}
-                when '{{ entry.table }}' then '{{ entry.dated_by }}'
-            {%- endfor %}
-        end as dated_by,
+        {%- set dated = entries | selectattr('dated_by') | list %}
+        {%- if dated %}
+            case snapshot_rows._source_table
+                {%- for entry in dated %}
+                    when '{{ entry.table }}' then '{{ entry.dated_by }}'
+                {%- endfor %}
+            end
+        {%- else %}
+            cast(null as text)
+        {%- endif %} as dated_by,
         snapshot_rows._source_table,
         snapshot_rows._source_file,
         snapshot_rows._source_line,

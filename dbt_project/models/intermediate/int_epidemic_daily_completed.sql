@@ -44,8 +44,12 @@ completed as (
 averaged as (
     select
         completed.*,
-        {{ trailing_average('cases_new_filled', 'reported_date', 'series_start', series_key) }} as cases_new_7d_avg,
-        {{ trailing_average('deaths_new_filled', 'reported_date', 'series_start', series_key) }} as deaths_new_7d_avg
+        cast(
+            {{ trailing_average('cases_new_filled', 'reported_date', 'series_start', series_key) }} as double precision
+        ) as cases_new_7d_avg,
+        cast(
+            {{ trailing_average('deaths_new_filled', 'reported_date', 'series_start', series_key) }} as double precision
+        ) as deaths_new_7d_avg
     from completed
 ),
 

@@ -27,15 +27,19 @@ daily_rows as (
 ),
 
 case_rows as (
-    select
-        cases._source_table,
-        cases._source_file,
-        cases._source_line,
-        cases._load_id,
-        'unresolved location: ' || cases.location_name as reason
-    from {{ ref('stg_sources__line_list') }} as cases
-    inner join unresolved on cases.location_name = unresolved.location_name
-    where cases._quarantine_reason is null
+    {%- if line_lists %}
+        select
+            cases._source_table,
+            cases._source_file,
+            cases._source_line,
+            cases._load_id,
+            'unresolved location: ' || cases.location_name as reason
+        from {{ ref('stg_sources__line_list') }} as cases
+        inner join unresolved on cases.location_name = unresolved.location_name
+        where cases._quarantine_reason is null
+    {%- else %}
+        select * from daily_rows where 1 = 0
+    {%- endif %}
 ),
 
 long_rows as (
@@ -68,6 +72,53 @@ unknown_vaccines as (
         {%- endif %}
 ),
 
+{#- The vaccination facts are keyed by place and day (and vaccine), whatever the file or spelling: a row
+    whose key an earlier row already has (another file, or `US` beside `United States`) is held back. -#}
+{%- set vaccinations = catalog_sources(layout='long', feeds='vaccinations') %}
+{%- set long_entries = catalog_sources(layout='long') %}
+
+vaccination_keys as (
+    select
+        long_rows._source_table,
+        long_rows._source_file,
+        long_rows._source_line,
+        long_rows._load_id,
+        case
+            when long_rows._source_table in {{ source_tables_in(by_manufacturer) }}
+                then {{ column_or_null('long_rows', long_entries, 'vaccine_name') }}
+        end as vaccine_name,
+        row_number() over (
+            partition by
+                case when long_rows._source_table in {{ source_tables_in(by_manufacturer) }} then 1 else 0 end,
+                case when names.location_kind = 'country' then names.country_iso3 else long_rows.location_name end,
+                {{ column_or_null('long_rows', long_entries, 'reported_date') }},
+                case
+                    when long_rows._source_table in {{ source_tables_in(by_manufacturer) }}
+                        then {{ column_or_null('long_rows', long_entries, 'vaccine_name') }}
+                end
+            order by long_rows._source_file, long_rows._source_line
+        ) as key_rank
+    from {{ ref('stg_sources__long') }} as long_rows
+    inner join {{ ref('int_location_names_resolved') }} as names
+        on long_rows.location_name = names.location_name
+    where
+        long_rows._quarantine_reason is null
+        and names.location_kind != 'unresolved'
+        and long_rows._source_table in {{ source_tables_in(vaccinations + by_manufacturer) }}
+),
+
+repeated_vaccination_keys as (
+    select
+        _source_table,
+        _source_file,
+        _source_line,
+        _load_id,
+        'repeats the place and day' || case when vaccine_name is not null then ' and vaccine' else '' end
+        || ' of an earlier row (another file, or another spelling of the place)' as reason
+    from vaccination_keys
+    where key_rank > 1
+),
+
 final as (
     select * from daily_rows
     union all
@@ -76,6 +127,8 @@ final as (
     select * from long_rows
     union all
     select * from unknown_vaccines
+    union all
+    select * from repeated_vaccination_keys
 )
 
 select * from final

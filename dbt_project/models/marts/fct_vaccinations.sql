@@ -1,7 +1,16 @@
 {{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['date']])) }}
 
 with located as (
-    {{ located_rows('vaccinations') }}
+    {{ located_rows('vaccinations', [
+        'reported_date', 'doses_total', 'people_vaccinated', 'people_fully_vaccinated', 'doses_daily_raw',
+        'doses_daily_smoothed', 'doses_per_hundred', 'people_vaccinated_per_hundred',
+        'people_fully_vaccinated_per_hundred', 'doses_daily_per_million', 'vaccines_list', 'iso_code_reported',
+        'reporting_source_name', 'reporting_source_url',
+    ]) }}
+),
+
+held_back as (
+    select * from {{ ref('int_rows_held_back') }}
 ),
 
 final as (
@@ -30,6 +39,10 @@ final as (
         cast(_source_line as bigint) as source_line,
         cast(_load_id as text) as load_id
     from located
+    where not exists (
+            select 1 from held_back
+            where held_back._source_file = located._source_file and held_back._source_line = located._source_line
+        )
 )
 
 {{ apply_api_edits('final') }}

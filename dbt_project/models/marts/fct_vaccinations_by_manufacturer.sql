@@ -1,7 +1,7 @@
 {{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['vaccine_name', 'date']])) }}
 
 with located as (
-    {{ located_rows('vaccinations_by_manufacturer') }}
+    {{ located_rows('vaccinations_by_manufacturer', ['reported_date', 'vaccine_name', 'doses_total']) }}
 ),
 
 held_back as (
