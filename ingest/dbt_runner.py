@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from ingest.catalog import catalog
 from ingest.dbt_catalog import write_dbt_catalog
+from ingest.failpoints import crash_point
 from ingest.warehouse import PROJECT_ROOT, Target
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -44,7 +48,20 @@ def run_dbt(target: Target, *args: str) -> int:
         "--target",
         target.name,
     ]
-    return subprocess.run(command, env=env, check=False).returncode
+    process = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
+    if os.environ.get("ELT_CRASH_AT") == "during_dbt":
+        try:
+            process.wait(timeout=float(os.environ.get("ELT_CRASH_AFTER_SECONDS") or 5))
+        except subprocess.TimeoutExpired:
+            crash_point("during_dbt")
+    return process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the dbt child: get SIGKILL when the ELT process dies, so no orphan dbt writes to a build that the
+    next run is about to replace (Linux prctl PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def project_fingerprint() -> str:

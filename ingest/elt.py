@@ -10,7 +10,8 @@ The run builds beside the live warehouse and swaps the result in only when every
 (ingest/atomic.py), so a failing run leaves the previous marts intact and readers never see a
 half-built one. Unchanged files are skipped, and when no file and no model changed the run is a no-op.
 
-Exit codes: 0 success, 2 some input files failed (the others were loaded and built), 1 the run failed.
+Exit codes: 0 success, 2 some input files failed (the others were loaded and built), 1 the run failed,
+3 another run was writing the warehouse (nothing was done).
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ from ingest.catalog import SourceFile, catalog
 from ingest.dbt_runner import project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
+from ingest.failpoints import crash_point
 from ingest.raw_tables import ensure_raw_tables
 from ingest.reader import BadFileError, FileContent, header_columns, read_bytes, read_table
 from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
+from ingest.run_lock import RunLockedError, run_lock
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
-from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
+from ingest.warehouse import PROJECT_ROOT, RAW_SCHEMA, Connection, Target, connect
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
 
@@ -157,7 +160,17 @@ def run(
     build_models: bool = True,
     run_id: str | None = None,
 ) -> int:
-    """Run the ELT once; returns the exit code (0 success, 2 some files failed, 1 failure)."""
+    """Run the ELT once, the only writer of its warehouse; returns the exit code (0 success, 2 some files
+    failed, 1 failure, 3 another run holds the warehouse)."""
+    try:
+        with run_lock(target):
+            return _run_locked(data_dir, target, full_refresh, build_models, run_id)
+    except RunLockedError as exc:
+        print(f"ELT run not started: {exc}", file=sys.stderr, flush=True)
+        return 3
+
+
+def _run_locked(data_dir: Path, target: Target, full_refresh: bool, build_models: bool, run_id: str | None) -> int:
     started_at, started = _now(), time.perf_counter()
     run_id = run_id or new_run_id()
     print(f"ELT run {run_id}: {data_dir} -> {target.describe()}", flush=True)
@@ -174,6 +187,7 @@ def run(
     else:
         plan = plan_files(None, found, run_id, full_refresh)
         previous_fingerprint = None
+    crash_point("after_read")
     try:
         edits, edits_error = read_edits(app_database_url(target)), None
     except Exception as exc:  # the run fails below, leaving the marts as they are
@@ -221,12 +235,16 @@ def run(
                     print(f"Loading {len(plan.tables)} changed file(s) into raw ...", flush=True)
                     t0 = time.perf_counter()
                     entries = [plan.registry[name] for name in sorted(plan.registry)]
-                    load_raw(work, plan.tables, reg.to_arrow(entries), rejects.to_arrow(plan.rejects))
+                    rejected = rejects.to_arrow(plan.rejects)
+                    load_raw(work, plan.tables, reg.to_arrow(entries), rejected)
                     record.seconds_load = time.perf_counter() - t0
                 with connect(work) as conn:
                     for table in ensure_raw_tables(conn):
                         print(f"  raw.{table}: no file loaded yet, created empty", flush=True)
+                    if plan.registry_changed and not rejected.num_rows:
+                        conn.execute(f"delete from {RAW_SCHEMA}.{rejects.REJECTS_TABLE}")
                     write_edits(conn, work, edits)
+                crash_point("after_load")
                 if edits.num_rows:
                     print(f"Applying {edits.num_rows} API edit event(s) from raw.api_edits", flush=True)
                 if build_models:
@@ -240,7 +258,12 @@ def run(
                     record.status, record.fingerprint = "raw_only", None
                 else:
                     record.status = "partial" if record.files_failed else "success"
-                quarantined, unresolved = _finish(work, record, started)
+                if target.name == "duckdb":  # logged inside the file that goes live
+                    quarantined, unresolved = _finish(work, record, started)
+                crash_point("before_swap")
+            crash_point("after_swap")
+            if target.name != "duckdb":  # logged once live: a crash before the swap is never a success
+                quarantined, unresolved = _finish(target, record, started)
     except Exception as exc:
         record.status, record.error = "failed", str(exc)
         print(f"ELT run failed: {exc}", file=sys.stderr, flush=True)

@@ -1,0 +1,166 @@
+"""Crash safety: `kill -9` of the ELT at any point, then a normal run, gives the marts of a clean run;
+and two runs never write one warehouse at once.
+
+The warehouse starts with the sample loaded; the crashed run and the recovery run load a changed sample.
+Each crash point (ingest/failpoints.py) kills the run process with SIGKILL. Marts are compared by
+checksums of their rows (run-specific columns, load ids and load times, left out).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.elt import run
+from ingest.failpoints import POINTS
+from ingest.run_lock import ADVISORY_KEY
+from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target, connect
+from tests.conftest import SAMPLE_DIR, duckdb_target
+from tests.support import postgres
+
+RUN_SPECIFIC = {"load_id", "last_loaded_at"}
+POSTGRES_POINTS = ("after_load", "before_swap")  # the points where Postgres differs: raw in place, log after swap
+
+
+def changed_sample(folder: Path) -> Path:
+    """The sample with one file edited and one file gone: the run has real work to do."""
+    shutil.copytree(SAMPLE_DIR, folder)
+    path = folder / "covid19" / "country_vaccinations_by_manufacturer.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:-3]) + "\nFrance,2021/1/30,Moderna,999\n")
+    (folder / "mpox" / "Worldwide_Case_Detection_Timeline.csv").write_text(
+        "Date_confirmation,Country,City,Age,Gender,Symptoms,Hospitalised (Y/N/NA),Isolated (Y/N/NA),"
+        "Travel_history (Y/N/NA)\n2022-05-06,Spain,,,,,,,\n"
+    )
+    return folder
+
+
+def mart_checksums(target: Target) -> dict[str, str]:
+    with connect(target, read_only=target.name == "duckdb") as conn:
+        tables = [
+            name
+            for (name,) in conn.fetch_all(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            )
+        ]
+        sums = {}
+        for table in tables:
+            columns = [
+                name
+                for (name,) in conn.fetch_all(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [table],
+                )
+                if name not in RUN_SPECIFIC
+            ]
+            listed = ", ".join(f'"{name}"' for name in columns)
+            found = conn.fetch_all(f"select {listed} from marts.{table}")
+            text = "\n".join(sorted(repr(tuple(str(value) for value in row)) for row in found))
+            sums[table] = f"{len(found)}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    return sums
+
+
+def crash(data_dir: Path, point: str, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ingest.elt", "--data-dir", str(data_dir)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env, "ELT_CRASH_AT": point, "ELT_CRASH_AFTER_SECONDS": "6"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stdout[-2000:] + result.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return changed_sample(tmp_path_factory.mktemp("changed") / "input")
+
+
+@pytest.fixture(scope="module")
+def duckdb_states(tmp_path_factory: pytest.TempPathFactory, changed: Path) -> tuple[Path, dict[str, str]]:
+    """A warehouse file holding the sample, and the checksums of a clean run on the changed sample."""
+    folder = tmp_path_factory.mktemp("crash")
+    before = folder / "before.duckdb"
+    assert run(SAMPLE_DIR, duckdb_target(before)) == 0
+    clean = folder / "clean.duckdb"
+    shutil.copyfile(before, clean)
+    assert run(changed, duckdb_target(clean)) == 0
+    return before, mart_checksums(duckdb_target(clean))
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_duckdb_recovers_from_kill_9(point: str, duckdb_states, changed: Path, tmp_path: Path) -> None:
+    before, expected = duckdb_states
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(before, warehouse)
+    crash(changed, point, {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)})
+    if point != "after_swap":
+        assert mart_checksums(duckdb_target(warehouse)) == mart_checksums(duckdb_target(before)), (
+            "a run killed before its swap leaves the previous marts as they were"
+        )
+    assert run(changed, duckdb_target(warehouse)) == 0
+    assert mart_checksums(duckdb_target(warehouse)) == expected
+
+
+@pytest.fixture(scope="module")
+def postgres_states(postgres_server: PostgresSettings, changed: Path) -> Iterator[tuple[PostgresSettings, dict]]:
+    before = postgres.create_database(postgres_server, prefix="before")
+    assert run(SAMPLE_DIR, Target(name="postgres", postgres=before)) == 0
+    clean = _copy_database(postgres_server, before)
+    assert run(changed, Target(name="postgres", postgres=clean)) == 0
+    yield before, mart_checksums(Target(name="postgres", postgres=clean))
+    for database in (before, clean):
+        postgres.drop_database(postgres_server, database.database)
+
+
+def _copy_database(server: PostgresSettings, source: PostgresSettings) -> PostgresSettings:
+    import psycopg
+
+    copy = postgres.create_database(server, prefix="copy")
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute(f'drop database "{copy.database}"')
+        conn.execute(f'create database "{copy.database}" template "{source.database}"')
+    return copy
+
+
+@pytest.mark.parametrize("point", POSTGRES_POINTS)
+def test_postgres_recovers_from_kill_9(point: str, postgres_states, postgres_server, changed: Path) -> None:
+    before, expected = postgres_states
+    database = _copy_database(postgres_server, before)
+    target = Target(name="postgres", postgres=database)
+    try:
+        crash(changed, point, {"ELT_TARGET": "postgres", "DATABASE_URL": database.url})
+        assert run(changed, target) == 0
+        assert mart_checksums(target) == expected
+    finally:
+        postgres.drop_database(postgres_server, database.database)
+
+
+def test_a_second_run_on_duckdb_is_refused_while_one_writes(tmp_path: Path, capsys) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with open(tmp_path / "warehouse.duckdb.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert run(SAMPLE_DIR, duckdb_target(warehouse)) == 3
+    assert "another ELT run" in capsys.readouterr().err
+    assert not warehouse.exists(), "nothing was written"
+
+
+def test_a_second_run_on_postgres_is_refused_while_one_writes(postgres_target: Target, capsys) -> None:
+    import psycopg
+
+    assert postgres_target.postgres is not None
+    with psycopg.connect(postgres_target.postgres.url, autocommit=True) as conn:
+        conn.execute("select pg_advisory_lock(%s)", [ADVISORY_KEY])
+        assert run(SAMPLE_DIR, postgres_target) == 3
+    assert "another ELT run" in capsys.readouterr().err
