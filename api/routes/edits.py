@@ -29,6 +29,29 @@ from api.resources import RESOURCES, Resource
 manager = require(Role.MANAGER)
 reader = require(Role.USER)
 MAX_IMPORT_ROWS = 100_000
+MAX_IMPORT_BYTES = 64 * 1024 * 1024  # an import body larger than this is refused before it is read
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused with 413 once it passes MAX_IMPORT_BYTES (declared or streamed)."""
+    too_large = APIError(
+        413,
+        "body_too_large",
+        f"an import body may be at most {MAX_IMPORT_BYTES // (1024 * 1024)} MiB",
+        hint="split the rows over several imports",
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_IMPORT_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 422)}
 Reason = Annotated[
     str | None, Query(max_length=500, pattern=r"^[^\x00]*$", description="Why: kept in the edit log with the change.")
@@ -208,7 +231,7 @@ def add_write_routes(router: APIRouter, history: APIRouter, resource: Resource) 
         store: Annotated[EditStore, Depends(get_edit_store)],
         reason: Reason = None,
     ) -> ImportResult:
-        body = await request.body()
+        body = await _read_body(request)
         is_csv = "csv" in request.headers.get("content-type", "")
         rows = await run_in_threadpool(_parse_import, resource, body, is_csv)
         if len(rows) > MAX_IMPORT_ROWS:

@@ -278,3 +278,32 @@ def test_many_pending_edits_keep_lists_working(setup: Setup) -> None:
     assert imported.status_code == 200 and imported.json()["created"] == 3000, imported.text
     page = setup.client.get("/vaccines?vaccine_name=like.Bulkvax*&order=vaccine_name.desc&limit=2&count=exact").json()
     assert page["count"] == 3000 and page["data"][0]["vaccine_name"] == "Bulkvax 02999"
+
+
+def test_hostile_writes_get_a_4xx_in_the_error_shape(setup: Setup) -> None:
+    """A bulk import with one bad row among 10,000 writes nothing; hostile bodies are refused, never a 500."""
+    client = setup.client
+    before = len(client.get("/edits?limit=10000").json())
+    rows = [{"country_iso3": "DEU", "population": 83_000_000 + i} for i in range(10_000)]
+    rows[7_000] = {"country_iso3": "DEU", "population": "lots"}
+    refused = client.post("/countries/import", json=rows)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "invalid_rows" and refused.json()["details"][0]["row"] == 7_000
+    assert len(client.get("/edits?limit=10000").json()) == before, "nothing partly written"
+
+    def refused_cleanly(response) -> None:
+        assert 400 <= response.status_code < 500, response.text
+        assert set(response.json()) >= {"code", "message"}
+
+    json_headers = {"Content-Type": "application/json"}
+    refused_cleanly(client.post("/countries/import", content=b"[" * 100_000 + b"]" * 100_000, headers=json_headers))
+    refused_cleanly(client.patch("/countries/FRA", content=b'{"population": ' + b"[" * 100_000, headers=json_headers))
+    refused_cleanly(client.patch("/countries/FRA", content='{"a":' * 50_000 + "1" + "}" * 50_000, headers=json_headers))
+    refused_cleanly(client.patch("/countries/FRA", json={"country_name": "Fra\u0000nce"}))
+    refused_cleanly(client.post("/countries/import", json=[{"country_iso3": "FRA", "country_name": "Fra\u0000nce"}]))
+    refused_cleanly(client.patch("/countries/FRA", json={"population": "lots"}))
+    refused_cleanly(client.patch("/countries/FRA", json=[1, 2, 3]))
+    oversized = client.post("/countries/import", content=b" " * (65 * 1024 * 1024), headers=json_headers)
+    assert oversized.status_code == 413 and oversized.json()["code"] == "body_too_large"
+    assert client.get("/countries/FRA").json()["country_name"] == "France"
+    assert len(client.get("/edits?limit=10000").json()) == before
