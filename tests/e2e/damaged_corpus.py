@@ -16,6 +16,7 @@ TIME_SERIES = "time_series_covid19_confirmed_global.csv"
 LINE_LIST = "Worldwide_Case_Detection_Timeline.csv"
 BY_MANUFACTURER = "country_vaccinations_by_manufacturer.csv"
 SNAPSHOT = "worldometer_data.csv"
+MPOX_WIDE = "Daily_Country_Wise_Confirmed_Cases.csv"
 
 FG_HEADER = b"Date,Country/Region,Confirmed,Deaths,Recovered,Active,New cases,New deaths,New recovered,WHO Region\n"
 FG_ROWS = [

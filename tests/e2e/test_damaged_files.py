@@ -20,11 +20,12 @@ from ingest.catalog import DEFAULT_CATALOG, catalog
 from ingest.dbt_catalog import DBT_PROJECT_DIR, dbt_catalog_dir
 from ingest.elt import run
 from ingest.warehouse import PostgresSettings, Target
-from tests.conftest import duckdb_target
+from tests.conftest import SAMPLE_DIR, duckdb_target
 from tests.e2e.damaged_corpus import BY_MANUFACTURER, CASES, SNAPSHOT, Case
 from tests.support import postgres
 from tests.support.warehouse import rows, scalar
 
+RECONCILED = ("full_grouped.csv", "day_wise.csv", "covid_19_clean_complete.csv")
 FACT_OF = {BY_MANUFACTURER: "fct_vaccinations_by_manufacturer", SNAPSHOT: "fct_country_snapshot"}
 
 
@@ -38,7 +39,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("corpus")
     document = yaml.safe_load(DEFAULT_CATALOG.read_text(encoding="utf-8"))
     by_file = {entry["file"]: entry for entry in document["sources"]}
-    document["sources"] = []
+    # The JHU files that reconcile the world totals, as shipped, with one row of full_grouped.csv damaged:
+    # the reconciliation shows the gap, and the run still publishes.
+    document["sources"] = [by_file[name] for name in RECONCILED]
+    (folder / "input").mkdir()
+    for name in RECONCILED:
+        shutil.copyfile(next(SAMPLE_DIR.rglob(name)), folder / "input" / name)
+    damaged = folder / "input" / "full_grouped.csv"
+    damaged.write_text(damaged.read_text().replace("2020-03-05,France,", "2020-03-05,France,-", 1))
     for case in CASES:
         entry = copy.deepcopy(by_file[case.base])
         code = by_file[case.base]["source_code"]
@@ -48,7 +56,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             "description": f"Damaged-file case {case.name} ({case.damage}).",
         }
         document["sources"].append(entry)
-        (folder / "input").mkdir(exist_ok=True)
         (folder / "input" / entry["file"]).write_bytes(case.content)
     path = folder / "catalog.yml"
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -142,3 +149,13 @@ def test_rejected_lines_are_kept_with_their_text(damaged_warehouse: Target) -> N
         "select line, reason, line_text from raw.rejected_lines where table_name = 'case_nul_byte'",
     )
     assert found == [(5, "control character 0x00 in the line", "2020-03-04,Fra\\x00nce,40,4,1,35,10,1,0,Europe")]
+
+
+def test_a_quarantined_row_shows_in_the_reconciliation_without_failing_the_run(damaged_warehouse: Target) -> None:
+    reason = scalar(damaged_warehouse, "select reason from marts.qa_quarantine where raw_table = 'full_grouped'")
+    assert "is below 0" in reason
+    days, reconciled = rows(
+        damaged_warehouse,
+        "select count(*), count(*) filter (where is_reconciled) from marts.qa_reconciliation_world_daily",
+    )[0]
+    assert days == 28 and reconciled == 27, "the day of the quarantined row does not reconcile, and shows it"

@@ -1,7 +1,8 @@
 {#- The located daily series completed: values a publisher leaves out derived from the others, trailing
     7-day averages, and a check across the files of a series: once combined (the JHU time series gives cases
-    and deaths in two files) a day whose deaths to date exceed its cases to date is held back with the
-    reason (`_held_back_reason`; listed in qa_quarantine), the other days are published. -#}
+    and deaths in two files) a day whose deaths to date exceed its cases to date, or whose count to date
+    is below 0 once new counts are summed, is held back with the reason (`_held_back_reason`; listed in
+    qa_quarantine), the other days are published. -#}
 {%- set series_key = ['epidemic_code', 'source_code', 'location_name'] -%}
 
 with located as (
@@ -57,6 +58,9 @@ checked as (
     select
         averaged.*,
         case
+            when averaged.cases_cumulative_filled < 0 or averaged.deaths_cumulative_filled < 0
+                or averaged.recovered_cumulative < 0
+                then 'a count to date below 0 once the new counts of the series are summed'
             when averaged.deaths_cumulative_filled > averaged.cases_cumulative_filled
                 then 'deaths to date (' || cast(averaged.deaths_cumulative_filled as text)
                     || ') above cases to date (' || cast(averaged.cases_cumulative_filled as text)
