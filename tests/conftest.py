@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,24 @@ def sample_postgres(postgres_server: PostgresSettings) -> Iterator[Target]:
     assert run(SAMPLE_DIR, target) == 0, "make elt on the sample must succeed on Postgres"
     yield target
     postgres.drop_database(postgres_server, database.database)
+
+
+@contextmanager
+def built_warehouse(
+    request: pytest.FixtureRequest, data_dir: Path, name: str, expected_code: int = 0
+) -> Iterator[Target]:
+    """A warehouse built from `data_dir` on the engine of a fixture parametrised with "duckdb"/"postgres":
+    a DuckDB file in a temporary folder, or a database of the test Postgres server dropped afterwards."""
+    if request.param == "duckdb":
+        target = duckdb_target(request.getfixturevalue("tmp_path_factory").mktemp(name) / "warehouse.duckdb")
+        assert run(data_dir, target) == expected_code
+        yield target
+        return
+    server: PostgresSettings = request.getfixturevalue("postgres_server")
+    database = postgres.create_database(server, prefix=name)
+    target = Target(name="postgres", postgres=database)
+    try:
+        assert run(data_dir, target) == expected_code
+        yield target
+    finally:
+        postgres.drop_database(server, database.database)

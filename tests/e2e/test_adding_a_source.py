@@ -20,10 +20,8 @@ from api.core.config import Settings
 from api.core.security import Role
 from ingest.catalog import DEFAULT_CATALOG, catalog
 from ingest.dbt_catalog import DBT_PROJECT_DIR, dbt_catalog_dir
-from ingest.elt import run
-from ingest.warehouse import PostgresSettings, Target
-from tests.conftest import SAMPLE_DIR, duckdb_target
-from tests.support import postgres
+from ingest.warehouse import Target
+from tests.conftest import SAMPLE_DIR, built_warehouse
 from tests.support.warehouse import rows, scalar
 
 NEW_ENTRIES = [
@@ -105,21 +103,9 @@ def extended_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def extended_warehouse(
-    request: pytest.FixtureRequest, extended_catalog: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Target]:
-    _, data = extended_catalog
-    if request.param == "duckdb":
-        target = duckdb_target(tmp_path_factory.mktemp("extended") / "warehouse.duckdb")
-        assert run(data, target) == 0
+def extended_warehouse(request: pytest.FixtureRequest, extended_catalog: tuple[Path, Path]) -> Iterator[Target]:
+    with built_warehouse(request, extended_catalog[1], "extended") as target:
         yield target
-        return
-    server: PostgresSettings = request.getfixturevalue("postgres_server")
-    database = postgres.create_database(server, prefix="extended")
-    target = Target(name="postgres", postgres=database)
-    assert run(data, target) == 0
-    yield target
-    postgres.drop_database(server, database.database)
 
 
 def _daily(target: Target, source_code: str) -> list[tuple]:

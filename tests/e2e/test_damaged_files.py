@@ -18,11 +18,9 @@ import yaml
 
 from ingest.catalog import DEFAULT_CATALOG, catalog
 from ingest.dbt_catalog import DBT_PROJECT_DIR, dbt_catalog_dir
-from ingest.elt import run
-from ingest.warehouse import PostgresSettings, Target
-from tests.conftest import SAMPLE_DIR, duckdb_target
+from ingest.warehouse import Target
+from tests.conftest import SAMPLE_DIR, built_warehouse
 from tests.e2e.damaged_corpus import BY_MANUFACTURER, CASES, SNAPSHOT, Case
-from tests.support import postgres
 from tests.support.warehouse import rows, scalar
 
 RECONCILED = ("full_grouped.csv", "day_wise.csv", "covid_19_clean_complete.csv")
@@ -66,20 +64,10 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def damaged_warehouse(
-    request: pytest.FixtureRequest, corpus: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Target]:
-    if request.param == "duckdb":
-        target = duckdb_target(tmp_path_factory.mktemp("damaged") / "warehouse.duckdb")
-        assert run(corpus, target) == 2, "some files are refused: exit code 2, the rest is published"
+def damaged_warehouse(request: pytest.FixtureRequest, corpus: Path) -> Iterator[Target]:
+    """Some files are refused (exit code 2); the rest is published."""
+    with built_warehouse(request, corpus, "damaged", expected_code=2) as target:
         yield target
-        return
-    server: PostgresSettings = request.getfixturevalue("postgres_server")
-    database = postgres.create_database(server, prefix="damaged")
-    target = Target(name="postgres", postgres=database)
-    assert run(corpus, target) == 2
-    yield target
-    postgres.drop_database(server, database.database)
 
 
 def test_the_corpus_covers_every_class_of_damage() -> None:

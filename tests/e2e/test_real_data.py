@@ -9,29 +9,16 @@ from pathlib import Path
 import pytest
 
 from ingest.catalog import catalog
-from ingest.elt import run
-from ingest.warehouse import PostgresSettings, Target
-from tests.conftest import duckdb_target
-from tests.support import postgres
+from ingest.warehouse import Target
+from tests.conftest import built_warehouse
 from tests.support.warehouse import rows, scalar
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def real_warehouse(
-    request: pytest.FixtureRequest, real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Target]:
+def real_warehouse(request: pytest.FixtureRequest, real_data_dir: Path) -> Iterator[Target]:
     """The real files built on DuckDB, then on the test Postgres server."""
-    if request.param == "duckdb":
-        target = duckdb_target(tmp_path_factory.mktemp("real") / "warehouse.duckdb")
-        assert run(real_data_dir, target) == 0
+    with built_warehouse(request, real_data_dir, "real") as target:
         yield target
-        return
-    server: PostgresSettings = request.getfixturevalue("postgres_server")
-    database = postgres.create_database(server, prefix="real")
-    target = Target(name="postgres", postgres=database)
-    assert run(real_data_dir, target) == 0
-    yield target
-    postgres.drop_database(server, database.database)
 
 
 def _data_rows(path: Path) -> int:
