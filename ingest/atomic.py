@@ -3,10 +3,10 @@
 - DuckDB: the run works on a copy of the warehouse file (same file name in a build folder, so
   dbt-duckdb's catalog name is unchanged) and `os.replace` swaps it in: readers see the old file or the
   new one, never a half-built one, and raw is swapped together with the marts.
-- Postgres: dlt loads raw in place (a changed file replaces its table), and dbt builds the modelled
-  schemas under a `__build` suffix; one transaction then renames them over the live ones. Views keep
-  pointing at the right tables because Postgres binds them by identity, not by name. If dbt fails the
-  live schemas are untouched; the next run rebuilds from the raw that is already loaded.
+- Postgres: dlt loads the changed files into `raw_build` (the unchanged ones are views there over
+  `raw`), and dbt builds the modelled schemas under a `__build` suffix; one transaction then moves the
+  loaded raw tables into `raw` and renames the built schemas over the live ones, so raw and marts become
+  visible together. If anything fails the live schemas are untouched; the next run starts again.
 In both cases a failed build is left in place for inspection until the next run starts.
 """
 
@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.warehouse import Target, connect
+from ingest.warehouse import RAW_BUILD_SCHEMA, RAW_SCHEMA, Target, connect
 
 MODELLED_SCHEMAS = ("reference", "staging", "intermediate", "marts")
+RAW_BUILD = RAW_BUILD_SCHEMA
 BUILD_SUFFIX = "__build"
 OLD_SUFFIX = "__old"
 
@@ -77,14 +78,14 @@ def _staged_duckdb(target: Target) -> Iterator[Target]:
 @contextmanager
 def _staged_postgres(target: Target) -> Iterator[Target]:
     with connect(target) as conn:
-        for schema in MODELLED_SCHEMAS:
-            conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
+        for schema in (*(s + BUILD_SUFFIX for s in MODELLED_SCHEMAS), RAW_BUILD):
+            conn.execute(f'drop schema if exists "{schema}" cascade')
     try:
         yield target.with_schema_suffix(BUILD_SUFFIX)
     except BaseException:
         print(
             f"The live schemas are unchanged; the failed build is kept for inspection in "
-            f"{', '.join(s + BUILD_SUFFIX for s in MODELLED_SCHEMAS)}",
+            f"{', '.join((RAW_BUILD, *(s + BUILD_SUFFIX for s in MODELLED_SCHEMAS)))}",
             flush=True,
         )
         raise
@@ -106,3 +107,23 @@ def swap_postgres_schemas(target: Target) -> None:
                 conn.execute(f'alter schema "{schema}" rename to "{schema}{OLD_SUFFIX}"')
             conn.execute(f'alter schema "{schema}{BUILD_SUFFIX}" rename to "{schema}"')
             conn.execute(f'drop schema if exists "{schema}{OLD_SUFFIX}" cascade')
+        if RAW_BUILD in existing:  # after the old modelled schemas are gone: nothing depends on old raw
+            _move_raw_tables(conn)
+
+
+def _move_raw_tables(conn) -> None:
+    """The tables the run loaded into raw_build replace their live raw ones (its views of unchanged tables
+    and dlt's bookkeeping go with the schema)."""
+    loaded = [
+        row[0]
+        for row in conn.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = %s and table_type = 'BASE TABLE' and table_name not like '\\_dlt%%'",
+            [RAW_BUILD],
+        )
+    ]
+    conn.execute(f'create schema if not exists "{RAW_SCHEMA}"')
+    for table in loaded:
+        conn.execute(f'drop table if exists "{RAW_SCHEMA}"."{table}"')
+        conn.execute(f'alter table "{RAW_BUILD}"."{table}" set schema "{RAW_SCHEMA}"')
+    conn.execute(f'drop schema "{RAW_BUILD}" cascade')

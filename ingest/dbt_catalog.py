@@ -19,9 +19,11 @@ from typing import Any
 import yaml
 
 from ingest.catalog import DEFAULT_CATALOG, Catalog, DateFormat, SourceFile
-from ingest.warehouse import PROJECT_ROOT, RAW_SCHEMA
+from ingest.warehouse import PROJECT_ROOT, RAW_BUILD_SCHEMA, RAW_SCHEMA
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# raw, or raw_build while a Postgres run builds beside the live schemas (ingest/atomic.py).
+RAW_SCHEMA_IN_DBT = "{{ '" + RAW_BUILD_SCHEMA + "' if env_var('ELT_SCHEMA_SUFFIX', '') else '" + RAW_SCHEMA + "' }}"
 DEFAULT_MAX_LENGTH = 200  # characters of a text value, unless the catalog says otherwise
 _HEADER = "# Generated from {path} by ingest/dbt_catalog.py: edit the catalog, not this file.\n"
 
@@ -116,7 +118,7 @@ def sources_yml(current: Catalog) -> str:
                 "name": publisher,
                 "description": (current.publishers.get(publisher) or "").strip()
                 + " Loaded untouched by dlt: every column is text exactly as in the file, plus provenance.",
-                "schema": RAW_SCHEMA,
+                "schema": RAW_SCHEMA_IN_DBT,
                 "tables": [_table_yml(source) for source in files],
             }
             for publisher, files in publishers.items()

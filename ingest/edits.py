@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.warehouse import RAW_SCHEMA, Connection, Target, sqlalchemy_url
+from ingest.warehouse import Connection, Target, sqlalchemy_url
 
 APP_EDITS_TABLE = "mart_edits"  # in the API's database (api/models/edits.py)
 RAW_EDITS_TABLE = "api_edits"
@@ -79,26 +79,28 @@ def edits_version(edits: pa.Table) -> str:
 
 def write_edits(conn: Connection, target: Target, edits: pa.Table) -> None:
     """Replace raw.api_edits with `edits` (created with its columns even when there are none)."""
-    conn.execute(f"create schema if not exists {RAW_SCHEMA}")
+    schema = target.raw_schema
+    conn.execute(f"create schema if not exists {schema}")
     if target.name == "duckdb":
         duck = conn.driver
         duck.register("api_edits_arrow", edits)
         try:
-            duck.execute(f"create or replace table {RAW_SCHEMA}.{RAW_EDITS_TABLE} as select * from api_edits_arrow")
+            duck.execute(f"create or replace table {schema}.{RAW_EDITS_TABLE} as select * from api_edits_arrow")
         finally:
             duck.unregister("api_edits_arrow")
         return
     import adbc_driver_postgresql.dbapi as adbc
 
-    # Emptied and refilled in one transaction, not replaced: the live staging view depends on the table.
+    # Into the run's raw schema (raw_build on Postgres), emptied and refilled in one transaction.
     assert target.postgres is not None
     columns = ", ".join(
         f"{name} {'bigint' if name == 'edit_id' else 'timestamptz' if name == 'edited_at' else 'text'}"
         for name in COLUMNS
     )
     with adbc.connect(target.postgres.url) as adbc_conn, adbc_conn.cursor() as cursor:
-        cursor.execute(f"create table if not exists {RAW_SCHEMA}.{RAW_EDITS_TABLE} ({columns})")
-        cursor.execute(f"delete from {RAW_SCHEMA}.{RAW_EDITS_TABLE}")
+        cursor.execute(f"drop view if exists {schema}.{RAW_EDITS_TABLE}")
+        cursor.execute(f"create table if not exists {schema}.{RAW_EDITS_TABLE} ({columns})")
+        cursor.execute(f"delete from {schema}.{RAW_EDITS_TABLE}")
         if edits.num_rows:
-            cursor.adbc_ingest(RAW_EDITS_TABLE, edits, mode="append", db_schema_name=RAW_SCHEMA)
+            cursor.adbc_ingest(RAW_EDITS_TABLE, edits, mode="append", db_schema_name=schema)
         adbc_conn.commit()

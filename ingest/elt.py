@@ -37,12 +37,12 @@ from ingest.dbt_runner import project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.failpoints import crash_point
-from ingest.raw_tables import ensure_raw_tables
+from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables
 from ingest.reader import BadFileError, FileContent, header_columns, read_bytes, read_table
 from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
 from ingest.run_lock import RunLockedError, run_lock
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
-from ingest.warehouse import PROJECT_ROOT, RAW_SCHEMA, Connection, Target, connect
+from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
 
@@ -239,10 +239,10 @@ def _run_locked(data_dir: Path, target: Target, full_refresh: bool, build_models
                     load_raw(work, plan.tables, reg.to_arrow(entries), rejected)
                     record.seconds_load = time.perf_counter() - t0
                 with connect(work) as conn:
-                    for table in ensure_raw_tables(conn):
-                        print(f"  raw.{table}: no file loaded yet, created empty", flush=True)
                     if plan.registry_changed and not rejected.num_rows:
-                        conn.execute(f"delete from {RAW_SCHEMA}.{rejects.REJECTS_TABLE}")
+                        empty_rejected_lines(conn, work)
+                    for table in ensure_raw_tables(conn, work):
+                        print(f"  raw.{table}: no file loaded yet, created empty", flush=True)
                     write_edits(conn, work, edits)
                 crash_point("after_load")
                 if edits.num_rows:

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from ingest.registry import REGISTRY_TABLE
 from ingest.rejects import REJECTS_TABLE
-from ingest.warehouse import RAW_SCHEMA, Target
+from ingest.warehouse import Target
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
@@ -38,7 +38,7 @@ def load_raw(target: Target, tables: dict[str, pa.Table], registry: pa.Table, re
         pipeline = dlt.pipeline(
             pipeline_name="epidemic_raw",
             destination=target.dlt_destination(),
-            dataset_name=RAW_SCHEMA,
+            dataset_name=target.raw_schema,
             pipelines_dir=pipelines_dir,
         )
         info = pipeline.run(raw_resources(tables, registry, rejected), loader_file_format="parquet")

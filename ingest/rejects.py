@@ -65,6 +65,6 @@ def to_arrow(by_file: dict[str, list[dict[str, Any]]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=ARROW_SCHEMA)
 
 
-def create_sql() -> str:
+def create_sql(schema: str = RAW_SCHEMA) -> str:
     columns = ", ".join(f"{f.name} {SQL_TYPES[str(f.type)]}" for f in ARROW_SCHEMA)
-    return f"create table {RAW_SCHEMA}.{REJECTS_TABLE} ({columns})"
+    return f"create table {schema}.{REJECTS_TABLE} ({columns})"

@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RAW_SCHEMA = "raw"
+RAW_BUILD_SCHEMA = "raw_build"
 OPS_SCHEMA = "ops"
 
 
@@ -103,6 +104,12 @@ class Target:
     def at(self, duckdb_path: Path) -> Target:
         """The same target writing to another DuckDB file (used to build beside the live one)."""
         return replace(self, duckdb_path=duckdb_path)
+
+    @property
+    def raw_schema(self) -> str:
+        """Where this target's raw tables are: `raw`, or `raw_build` while a Postgres run builds beside
+        the live schemas (one underscore: dlt's naming would turn `raw__build` into `raw_build`)."""
+        return RAW_BUILD_SCHEMA if self.schema_suffix else RAW_SCHEMA
 
     def with_schema_suffix(self, suffix: str) -> Target:
         """The same target with dbt building its schemas under `<schema><suffix>`."""

@@ -26,6 +26,7 @@ from ingest.run_lock import ADVISORY_KEY
 from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target, connect
 from tests.conftest import SAMPLE_DIR, duckdb_target
 from tests.support import postgres
+from tests.support.warehouse import scalar
 
 RUN_SPECIFIC = {"load_id", "last_loaded_at"}
 POSTGRES_POINTS = ("after_load", "before_swap")  # the points where Postgres differs: raw in place, log after swap
@@ -140,7 +141,11 @@ def test_postgres_recovers_from_kill_9(point: str, postgres_states, postgres_ser
     database = _copy_database(postgres_server, before)
     target = Target(name="postgres", postgres=database)
     try:
+        raw_before = scalar(target, "select count(*) from raw.country_vaccinations_by_manufacturer")
         crash(changed, point, {"ELT_TARGET": "postgres", "DATABASE_URL": database.url})
+        assert scalar(target, "select count(*) from raw.country_vaccinations_by_manufacturer") == raw_before, (
+            "raw becomes visible with the marts, at the swap: a run killed before it leaves raw as it was"
+        )
         assert run(changed, target) == 0
         assert mart_checksums(target) == expected
     finally:
