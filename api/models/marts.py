@@ -202,7 +202,7 @@ class CountrySnapshot(SQLModel, table=True):
     load_id: str | None = Field(default=None, sa_type=sa.Text, description="Identifier of the ELT run that loaded the row's file (see `ops.elt_runs`). When several input rows are merged into one it is the latest of their load ids.")
 
 class QuarantinedRow(SQLModel, table=True):
-    """One row per input row (or, for a wide file, per date cell) that could not be used, with the reason: a required cell is empty, a cell does not parse, or the row repeats the key of an earlier line. Quarantined rows are left out of every other mart. Empty when all input is clean."""
+    """One row per input line the reader rejected (level `line`), row (level `row`) or wide-file date cell (level `cell`) that could not be used, with the reason: a required cell is empty, a cell does not parse, or the row repeats the key of an earlier line. Quarantined rows are left out of every other mart. Empty when all input is clean."""
 
     __tablename__ = "qa_quarantine"
     __table_args__ = {"schema": "marts"}
@@ -210,7 +210,7 @@ class QuarantinedRow(SQLModel, table=True):
     raw_table: str | None = Field(default=None, sa_type=sa.Text, description="Raw table the row was loaded into; references `qa_file_row_counts`.")
     source_file: str = Field(sa_type=sa.Text, primary_key=True, description="Path of the input file the row came from, relative to the input folder (e.g. `covid19/full_grouped.csv`).")
     source_line: int = Field(sa_type=sa.BigInteger, primary_key=True, description="Line number of the row in its input file (the header is line 1). Open the file at this line to see the row as published.")
-    quarantine_level: str | None = Field(default=None, sa_type=sa.Text, description="`row` when the whole row is left out; `cell` when only one cell of the wide mpox daily file is (the other cells of the row are used).")
+    quarantine_level: str | None = Field(default=None, sa_type=sa.Text, description="`line` when the reader set the line aside (it is not in raw); `row` when the whole row is left out; `cell` when only one date cell of a wide file is (the other cells of the row are used); `series` when a day of a combined series is held back (its first file and line are shown).")
     reason: str = Field(sa_type=sa.Text, primary_key=True, description="Why the row cannot be used, or NULL for a clean row: a required cell is empty, a cell does not parse (e.g. `date: '2020-13-01' is not a date (year-month-day)`), or the row repeats the key of an earlier line. Rows with a reason are left out of the marts and listed in `qa_quarantine`.")
     load_id: str | None = Field(default=None, sa_type=sa.Text, description="Identifier of the ELT run that loaded the row's file (see `ops.elt_runs` and the file registry).")
 
@@ -271,10 +271,12 @@ class FileRowCount(SQLModel, table=True):
     raw_table: str = Field(sa_type=sa.Text, primary_key=True, description="Raw table the file is loaded into (`raw.<raw_table>`). Primary key.")
     file_name: str | None = Field(default=None, sa_type=sa.Text, description="Input file name (e.g. `full_grouped.csv`), from the file registry; NULL when no file of that name has ever been seen (its raw table exists empty so the models still build).")
     source_file: str | None = Field(default=None, sa_type=sa.Text, description="Path of the input file the row came from, relative to the input folder (e.g. `covid19/full_grouped.csv`).")
+    file_lines: int | None = Field(default=None, sa_type=sa.BigInteger, description="Data lines in the file as loaded (after the header, trailing blank lines aside) = raw_rows + rejected_lines; NULL if never loaded.")
+    rejected_lines: int | None = Field(default=None, sa_type=sa.BigInteger, description="Lines the reader set aside (listed in raw.rejected_lines and qa_quarantine with level `line`).")
     registry_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Data rows the file registry records as loaded in raw for this file.")
     raw_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Rows in the raw table.")
-    clean_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Rows of the staging model without a quarantine reason (usable downstream).")
-    quarantined_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Rows of the staging model with a quarantine reason (listed in `qa_quarantine`).")
+    clean_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Rows that reach the marts - no quarantine reason in staging and not held back (unresolved location, unknown vaccine).")
+    quarantined_rows: int | None = Field(default=None, sa_type=sa.BigInteger, description="Rows left out, each listed in `qa_quarantine` - a quarantine reason in staging or held back downstream.")
     last_status: str | None = Field(default=None, sa_type=sa.Text, description="Outcome of the last attempt to load the file (`loaded`, or `failed`, in which case raw still holds the previous good load).")
     last_loaded_at: dt.datetime | None = Field(default=None, sa_type=sa.DateTime, description="When the rows now in raw were loaded (UTC).")
 
@@ -554,7 +556,7 @@ CHECKS: dict[str, dict[str, list]] = {
     },
     'qa_quarantine': {
         'accepted_values': [
-            ('quarantine_level', ('row', 'cell')),
+            ('quarantine_level', ('line', 'row', 'cell', 'series')),
         ],
         'not_null': [
             'quarantine_level',

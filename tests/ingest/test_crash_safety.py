@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from tests.support import postgres
 from tests.support.warehouse import scalar
 
 RUN_SPECIFIC = {"load_id", "last_loaded_at"}
-POSTGRES_POINTS = ("after_load", "before_swap")  # the points where Postgres differs: raw in place, log after swap
+POSTGRES_POINTS = ("after_load", "before_swap")  # where Postgres differs: raw_build loaded, run logged at the swap
 
 
 def changed_sample(folder: Path) -> Path:
@@ -89,40 +88,41 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def duckdb_states(tmp_path_factory: pytest.TempPathFactory, changed: Path) -> tuple[Path, dict[str, str]]:
+def duckdb_states(tmp_path_factory: pytest.TempPathFactory, changed: Path, sample_duckdb: Target):
     """A warehouse file holding the sample, and the checksums of a clean run on the changed sample."""
-    folder = tmp_path_factory.mktemp("crash")
-    before = folder / "before.duckdb"
-    assert run(SAMPLE_DIR, duckdb_target(before)) == 0
-    clean = folder / "clean.duckdb"
-    shutil.copyfile(before, clean)
+    assert sample_duckdb.duckdb_path is not None
+    clean = tmp_path_factory.mktemp("crash") / "clean.duckdb"
+    shutil.copyfile(sample_duckdb.duckdb_path, clean)
     assert run(changed, duckdb_target(clean)) == 0
-    return before, mart_checksums(duckdb_target(clean))
+    return sample_duckdb.duckdb_path, mart_checksums(duckdb_target(clean))
 
 
-@pytest.mark.parametrize("point", POINTS)
-def test_duckdb_recovers_from_kill_9(point: str, duckdb_states, changed: Path, tmp_path: Path) -> None:
+# Crashes before the swap leave the live marts as they were, so they are chained: each is checked, then one
+# normal run must give the marts of a clean run. A crash after the swap is followed by its own normal run.
+CHAINED = ("after_read", "after_load", "during_dbt", "before_swap")
+
+
+@pytest.mark.parametrize("points", [CHAINED, ("after_swap",)], ids=["before_the_swap", "after_the_swap"])
+def test_duckdb_recovers_from_kill_9(points: tuple[str, ...], duckdb_states, changed: Path, tmp_path: Path) -> None:
     before, expected = duckdb_states
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(before, warehouse)
-    crash(changed, point, {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)})
-    if point != "after_swap":
-        assert mart_checksums(duckdb_target(warehouse)) == mart_checksums(duckdb_target(before)), (
-            "a run killed before its swap leaves the previous marts as they were"
-        )
+    unchanged = mart_checksums(duckdb_target(warehouse))
+    for point in points:
+        crash(changed, point, {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)})
+        if point != "after_swap":
+            assert mart_checksums(duckdb_target(warehouse)) == unchanged, f"{point}: previous marts kept"
     assert run(changed, duckdb_target(warehouse)) == 0
     assert mart_checksums(duckdb_target(warehouse)) == expected
 
 
 @pytest.fixture(scope="module")
-def postgres_states(postgres_server: PostgresSettings, changed: Path) -> Iterator[tuple[PostgresSettings, dict]]:
-    before = postgres.create_database(postgres_server, prefix="before")
-    assert run(SAMPLE_DIR, Target(name="postgres", postgres=before)) == 0
-    clean = _copy_database(postgres_server, before)
+def postgres_states(postgres_server: PostgresSettings, changed: Path, sample_postgres: Target):
+    assert sample_postgres.postgres is not None
+    clean = _copy_database(postgres_server, sample_postgres.postgres)
     assert run(changed, Target(name="postgres", postgres=clean)) == 0
-    yield before, mart_checksums(Target(name="postgres", postgres=clean))
-    for database in (before, clean):
-        postgres.drop_database(postgres_server, database.database)
+    yield sample_postgres.postgres, mart_checksums(Target(name="postgres", postgres=clean))
+    postgres.drop_database(postgres_server, clean.database)
 
 
 def _copy_database(server: PostgresSettings, source: PostgresSettings) -> PostgresSettings:
@@ -135,17 +135,18 @@ def _copy_database(server: PostgresSettings, source: PostgresSettings) -> Postgr
     return copy
 
 
-@pytest.mark.parametrize("point", POSTGRES_POINTS)
-def test_postgres_recovers_from_kill_9(point: str, postgres_states, postgres_server, changed: Path) -> None:
+def test_postgres_recovers_from_kill_9(postgres_states, postgres_server, changed: Path) -> None:
+    """Killed after loading raw (raw_build) and after building everything, each before the swap."""
     before, expected = postgres_states
     database = _copy_database(postgres_server, before)
     target = Target(name="postgres", postgres=database)
     try:
         raw_before = scalar(target, "select count(*) from raw.country_vaccinations_by_manufacturer")
-        crash(changed, point, {"ELT_TARGET": "postgres", "DATABASE_URL": database.url})
-        assert scalar(target, "select count(*) from raw.country_vaccinations_by_manufacturer") == raw_before, (
-            "raw becomes visible with the marts, at the swap: a run killed before it leaves raw as it was"
-        )
+        for point in POSTGRES_POINTS:
+            crash(changed, point, {"ELT_TARGET": "postgres", "DATABASE_URL": database.url})
+            assert scalar(target, "select count(*) from raw.country_vaccinations_by_manufacturer") == raw_before, (
+                "raw becomes visible with the marts, at the swap: a run killed before it leaves raw as it was"
+            )
         assert run(changed, target) == 0
         assert mart_checksums(target) == expected
     finally:
@@ -169,3 +170,7 @@ def test_a_second_run_on_postgres_is_refused_while_one_writes(postgres_target: T
         conn.execute("select pg_advisory_lock(%s)", [ADVISORY_KEY])
         assert run(SAMPLE_DIR, postgres_target) == 3
     assert "another ELT run" in capsys.readouterr().err
+
+
+def test_every_crash_point_is_tested() -> None:
+    assert {*CHAINED, "after_swap"} == set(POINTS)
