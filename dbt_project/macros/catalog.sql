@@ -182,15 +182,8 @@
     {%- endif %}
     {%- else %}
     {#- no file of this layout in the catalog: an empty table of the same shape -#}
-    select
-        cast(null as text) as _source_table,
-        cast(null as text) as source_code,
-        cast(null as text) as epidemic_code,
-        cast(null as text) as _quarantine_reason,
-        cast(null as text) as _source_file,
-        cast(null as bigint) as _source_line,
-        cast(null as text) as _load_id
-    where 1 = 0
+    {{ empty_select(['_source_table', 'source_code', 'epidemic_code', '_quarantine_reason', '_source_file',
+        ['_source_line', 'bigint'], '_load_id']) }}
     {%- endfor %}
 {%- endmacro %}
 
@@ -207,4 +200,15 @@
         {%- endfor -%}
     {%- endfor -%}
     {{ return(dates) }}
+{%- endmacro %}
+
+{#- A select of no rows with the given columns ([name, type], or a name for text): the shape a model keeps
+    when the catalog has no file of its kind, so the models downstream still build. -#}
+{% macro empty_select(columns) -%}
+    select
+        {%- for column in columns %}
+        {%- set name, type = (column, 'text') if column is string else column %}
+        cast(null as {{ type }}) as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    where 1 = 0
 {%- endmacro %}

@@ -20,8 +20,9 @@ from api.core.config import Settings
 from api.core.security import Role
 from ingest.catalog import DEFAULT_CATALOG, catalog
 from ingest.dbt_catalog import DBT_PROJECT_DIR, dbt_catalog_dir
+from ingest.elt import run
 from ingest.warehouse import Target
-from tests.conftest import SAMPLE_DIR, built_warehouse
+from tests.conftest import SAMPLE_DIR, built_warehouse, duckdb_target
 from tests.support.warehouse import rows, scalar
 
 NEW_ENTRIES = [
@@ -183,3 +184,22 @@ def test_the_api_serves_the_new_sources(extended_warehouse: Target) -> None:
         assert sum(row["cases_new"] for row in daily.json()["data"]) == 16
         source = client.get("/sources/demo_cases", headers=headers)
         assert source.status_code == 200 and source.json()["epidemic_code"] == "cholera_haiti"
+
+
+def test_a_catalog_of_one_long_file_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every model builds whatever the catalog holds: here no wide file, no line list, no vaccinations."""
+    document = yaml.safe_load(DEFAULT_CATALOG.read_text(encoding="utf-8"))
+    document["sources"] = [entry for entry in document["sources"] if entry["file"] == "full_grouped.csv"]
+    path = tmp_path / "catalog.yml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    data = tmp_path / "input"
+    data.mkdir()
+    shutil.copyfile(SAMPLE_DIR / "covid19" / "full_grouped.csv", data / "full_grouped.csv")
+    monkeypatch.setenv("ELT_CATALOG", str(path))
+    try:
+        target = duckdb_target(tmp_path / "warehouse.duckdb")
+        assert run(data, target) == 0
+        assert scalar(target, "select count(*) from marts.fct_epidemic_daily") == 308
+        assert scalar(target, "select count(*) from marts.fct_vaccinations") == 0
+    finally:
+        shutil.rmtree(DBT_PROJECT_DIR / dbt_catalog_dir(catalog()), ignore_errors=True)

@@ -27,18 +27,8 @@ counted as (
     union all
     {%- endif %}
     {%- else %}
-    select
-        cast(null as text) as _source_table,
-        cast(null as text) as source_code,
-        cast(null as text) as epidemic_code,
-        cast(null as text) as location_name,
-        cast(null as date) as reported_date,
-        cast(null as text) as measure,
-        cast(null as bigint) as case_count,
-        cast(null as text) as _source_file,
-        cast(null as bigint) as _source_line,
-        cast(null as text) as _load_id
-    where 1 = 0
+    {{ empty_select(['_source_table', 'source_code', 'epidemic_code', 'location_name', ['reported_date', 'date'],
+        'measure', ['case_count', 'bigint'], '_source_file', ['_source_line', 'bigint'], '_load_id']) }}
     {%- endfor %}
 )
 

@@ -15,12 +15,13 @@ with daily_places as (
 
 other_places as (
     select
-        location_name,
-        _source_file,
+        {{ column_or_null('long_rows', catalog_sources(layout='long'), 'location_name') }} as location_name,
+        long_rows._source_file,
         count(*) as row_count
-    from {{ ref('stg_sources__long') }}
-    where location_name is not null and _source_table in {{ source_tables_in(located_long) }}
-    group by location_name, _source_file
+    from {{ ref('stg_sources__long') }} as long_rows
+    where long_rows._source_table in {{ source_tables_in(located_long) }}
+    group by {{ column_or_null('long_rows', catalog_sources(layout='long'), 'location_name') }}, long_rows._source_file
+    having {{ column_or_null('long_rows', catalog_sources(layout='long'), 'location_name') }} is not null
 ),
 
 occurrences as (

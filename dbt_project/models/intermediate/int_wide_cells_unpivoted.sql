@@ -4,7 +4,7 @@
     catalog's rule for its measure (`min`) or is dated outside its epidemic (before it began, after the
     load date) is quarantined with its column. -#}
 {%- set entries = catalog_sources(layout='wide') -%}
-{%- set id_columns = catalog_column_names(entries) -%}
+{%- set id_columns = catalog_column_names(entries) or ['location_name'] -%}
 
 with
 {%- for entry in entries %}
@@ -56,19 +56,9 @@ unioned as (
     union all
     {%- endif %}
     {%- else %}
-    select
-        cast(null as text) as _source_table,
-        cast(null as text) as source_code,
-        cast(null as text) as epidemic_code,
-        cast(null as text) as measure,
-        cast(null as bigint) as measure_min,
-        cast(null as text) as header,
-        cast(null as date) as reported_date,
-        cast(null as text) as cell_value,
-        cast(null as text) as _source_file,
-        cast(null as bigint) as _source_line,
-        cast(null as text) as _load_id
-    where 1 = 0
+    {{ empty_select(['_source_table', 'source_code', 'epidemic_code', 'location_name', 'measure',
+        ['measure_min', 'bigint'], 'header', ['reported_date', 'date'], 'cell_value', '_source_file',
+        ['_source_line', 'bigint'], '_load_id']) }}
     {%- endfor %}
 ),
 

@@ -2,8 +2,9 @@
 with fact_dates as (
     select reported_date from {{ ref('int_epidemic_daily_unioned') }}
     union all
-    select reported_date from {{ ref('stg_sources__long') }}
-    where _quarantine_reason is null
+    select {{ column_or_null('long_rows', catalog_sources(layout='long'), 'reported_date') }} as reported_date
+    from {{ ref('stg_sources__long') }} as long_rows
+    where long_rows._quarantine_reason is null
 ),
 
 bounds as (
