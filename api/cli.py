@@ -7,7 +7,7 @@ import getpass
 import os
 import sys
 
-from api.core.app_db import create_user
+from api.core.accounts import create_user
 from api.core.config import get_settings
 from api.core.security import Role
 

@@ -10,17 +10,21 @@ from api.core.elt_launcher import EltLauncher
 from api.core.errors import install_error_handlers
 from api.core.logging import RequestLogMiddleware
 from api.core.rate_limits import install_rate_limits
+from api.core.sessions import AccessCheck
 from api.core.warehouse import Warehouse
 from api.editing.store import EditStore
-from api.routes import auth, edits, elt, health, resources, users
+from api.routes import audit, auth, edits, elt, health, resources, users
 from api.routes.key_reads import KeyReads
 
 DESCRIPTION = """
 REST access to the epidemic marts built by the ELT (dbt models `dim_*`, `fct_*`, `qa_*`).
 Field descriptions come from the dbt documentation. Authenticate with `POST /auth/token`
-(OAuth2 password flow) and send `Authorization: Bearer <token>`.
+(OAuth2 password flow) and send `Authorization: Bearer <token>`; renew the short-lived access token with
+`POST /auth/refresh`, end the session with `POST /auth/logout`. Deleting, deactivating or changing a
+user ends their sessions at once. Failed logins are throttled (429 with `Retry-After`).
 Roles, each including the ones below: GUEST (dimensions and snapshots), USER (everything readable),
-ANALYST (+ CSV export), MANAGER (+ writes, imports and reverts), ADMIN (+ users and ELT runs).
+ANALYST (+ CSV export), MANAGER (+ writes, imports and reverts), ADMIN (+ users, login locks, the audit
+trail `GET /audit` and ELT runs).
 Writes go to an edit log that every ELT build applies, so they survive the next run; the read endpoints
 show them at once. History: `GET /edits` and `/{resource}/{key}/history`.
 Errors always have the shape `{"code", "message", "details", "hint"}`.
@@ -35,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.warehouse = Warehouse(settings)
     app.state.elt_launcher = EltLauncher(settings)
     app.state.edit_store = EditStore(settings)
+    app.state.access = AccessCheck(settings)
     install_error_handlers(app)
     app.add_middleware(KeyReads)  # added first, so it is the innermost: limits, metrics and logs wrap it
     install_rate_limits(app, settings)
@@ -45,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     key_reads, lists = resources.build_routers()
     edit_reads, edit_writes = edits.build_routers()
     app.router.routes[:0] = key_reads.routes
-    for router in (health.router, auth.router, edit_reads, lists, edit_writes, users.router, elt.router):
+    for router in (health.router, auth.router, edit_reads, lists, edit_writes, users.router, audit.router, elt.router):
         _add_routes(app, router)
     return app
 

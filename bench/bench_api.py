@@ -24,24 +24,24 @@ import argparse
 import os
 import random
 import re
+import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import httpx
 
+from api.core.accounts import create_user, session_for
 from api.core.config import Settings
-from api.core.security import Role, create_access_token
+from api.core.security import Role
 from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT, Target
+from tests.support.net import serving
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"
 REPORT = PROJECT_ROOT / "BENCHMARKS.md"
@@ -53,12 +53,6 @@ NOTE = (
     "log and then the row, to a server that shares the 2 cores."
 )
 PAGE = "daily-statistics?country_iso3=eq.FRA&source_code=eq.jhu&date=gte.2020-06-01&order=date.desc&limit=50"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _ensure_wrk() -> str:
@@ -113,30 +107,6 @@ class Measured:
     floor_name: str
 
 
-@contextmanager
-def serving(env: dict[str, str], app: str = "api.main:app", ready: str = "/healthz") -> Iterator[str]:
-    """The API (or `app`) under uvicorn with 2 workers and rate limits off, until the block ends; yields its URL."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--workers", "2",
-         "--log-level", "warning", "--no-access-log"],
-        cwd=PROJECT_ROOT, env={**os.environ, "API_ENV": "test", "RATE_LIMIT_ENABLED": "false", **env},
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}{ready}").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
 def measure(base: str, token: str, folder: Path, seconds: int, connections: int) -> tuple[int, dict, dict, float, int]:
     """(keys, by key, filtered page, CSV seconds, CSV bytes) for the API at `base`."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -167,10 +137,16 @@ def measure(base: str, token: str, folder: Path, seconds: int, connections: int)
     return len(paths), by_key, listing, time.perf_counter() - started, size
 
 
+def bench_token(settings: Settings) -> str:
+    """An ANALYST's access token, from a session opened directly in the app database."""
+    create_user(settings, "bench", secrets.token_urlsafe(16), Role.ANALYST, actor="bench")
+    return session_for(settings, "bench", "bench").access_token
+
+
 def bench_duckdb(data_dir: Path, folder: Path, seconds: int, connections: int) -> Measured:
     warehouse = folder / "warehouse.duckdb"
     assert run(data_dir, Target(name="duckdb", duckdb_path=warehouse)) == 0
-    token = create_access_token(Settings(api_env="test", duckdb_path=warehouse), "bench", Role.ANALYST)
+    token = bench_token(Settings(api_env="test", duckdb_path=warehouse))
     with serving({"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}) as base:
         keys, by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections)
     out = folder / "floor.csv"
@@ -192,7 +168,7 @@ def bench_postgres(data_dir: Path, folder: Path, seconds: int, connections: int)
         try:
             assert run(data_dir, Target(name="postgres", postgres=database)) == 0
             env = {"ELT_TARGET": "postgres", "DATABASE_URL": database.url}
-            token = create_access_token(Settings(api_env="test"), "bench", Role.ANALYST)
+            token = bench_token(Settings(api_env="test", elt_target="postgres", database_url=database.url))
             with serving(env) as base:
                 keys, by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections)
             started = time.perf_counter()

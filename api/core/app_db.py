@@ -1,20 +1,44 @@
-"""The API's own database: users and the edit log. SQLite beside the DuckDB warehouse, the Postgres
-warehouse database, or APP_DATABASE_URL."""
+"""The API's own database: users, login sessions, the login throttle, the audit trail and the edit log.
+SQLite beside the DuckDB warehouse, the Postgres warehouse database, or APP_DATABASE_URL."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
 from api.core.config import Settings
-from api.core.security import Role, hash_password
+from api.models.audit import AuditEvent
 from api.models.edits import Edit
-from api.models.users import User
+from api.models.login_throttle import LoginThrottle
+from api.models.users import LoginSession, User
 
-TABLES = [User.__table__, Edit.__table__]  # type: ignore[attr-defined]
+TABLES = [
+    model.__table__  # type: ignore[attr-defined]
+    for model in (User, LoginSession, LoginThrottle, AuditEvent, Edit)
+]
+
+# The audit trail is append-only in the database itself, not only in the API's code.
+_APPEND_ONLY = {
+    "sqlite": [
+        f"create trigger if not exists api_audit_no_{verb} before {verb} on api_audit "
+        "begin select raise(abort, 'api_audit is append-only'); end"
+        for verb in ("update", "delete")
+    ],
+    "postgresql": [
+        "create or replace function api_audit_append_only() returns trigger language plpgsql as "
+        "$$ begin raise exception 'api_audit is append-only'; end $$",
+        "create or replace trigger api_audit_append_only before update or delete on api_audit "
+        "for each row execute function api_audit_append_only()",
+        "create or replace trigger api_audit_no_truncate before truncate on api_audit "
+        "for each statement execute function api_audit_append_only()",
+    ],
+}
 
 
 @lru_cache
@@ -38,6 +62,9 @@ def app_engine(url: str) -> sa.Engine:
             connection.exec_driver_sql("begin immediate" if immediate else "begin")
 
     SQLModel.metadata.create_all(engine, tables=TABLES)
+    with engine.begin() as connection:
+        for statement in _APPEND_ONLY.get(engine.dialect.name, []):
+            connection.exec_driver_sql(statement)
     return engine
 
 
@@ -46,16 +73,34 @@ def app_sessions(settings: Settings) -> Iterator[Session]:
         yield session
 
 
-def create_user(settings: Settings, username: str, password: str, role: Role) -> User:
-    """Create or replace a user (used by `make createadmin` and the tests)."""
-    if len(password) < 12:
-        raise ValueError("passwords need at least 12 characters")
-    with Session(app_engine(settings.app_url)) as session:
-        user = session.exec(select(User).where(User.username == username)).first() or User(username=username)
-        user.password_hash = hash_password(password)
-        user.role = role
-        user.is_active = True
-        session.add(user)
-        session.commit()
-        session.refresh(user)
-        return user
+class ChangeWatch:
+    """Tells, in microseconds, whether anything was committed to a SQLite app database since it last
+    looked: a commit by any other connection, in any process, bumps `pragma data_version` as seen from
+    this one (which never writes). Caches keyed by it are exact across API workers. On Postgres there is
+    no such counter: `version()` is None and the caller queries each time."""
+
+    def __init__(self, url: str) -> None:
+        self._connection = (
+            sqlite3.connect(url.removeprefix("sqlite:///"), check_same_thread=False, isolation_level=None)
+            if url.startswith("sqlite:///")
+            else None
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def watching(self) -> bool:
+        return self._connection is not None
+
+    def version(self) -> int | None:
+        if self._connection is None:
+            return None
+        with self._lock:
+            return int(self._connection.execute("pragma data_version").fetchone()[0])
+
+
+@contextmanager
+def write_transaction(settings: Settings) -> Iterator[sa.Connection]:
+    """A transaction that writes to the app database: on SQLite it takes the write lock at BEGIN
+    (BEGIN IMMEDIATE), so reading then writing cannot fail on another worker's commit in between."""
+    with app_engine(settings.app_url).connect().execution_options(write_lock=True) as connection, connection.begin():
+        yield connection

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ingest.warehouse import sqlalchemy_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"
+DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105 - the dev default, refused in production
 
 
 class Settings(BaseSettings):
@@ -31,7 +31,24 @@ class Settings(BaseSettings):
     elt_state_dir: Path | None = Field(None, description="where API-started ELT runs keep their lock and logs")
     jwt_secret: str = DEV_SECRET
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
-    access_token_minutes: int = Field(60, ge=1, le=24 * 60)
+    access_token_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="lifetime of an access token; renew it with its refresh token"
+    )
+    refresh_token_days: float = Field(7, gt=0, le=90, description="lifetime of a login (its refresh token)")
+    login_throttle_enabled: bool = True
+    login_max_failures: int = Field(
+        5, ge=1, description="failed logins for one account from one address before that pair is locked"
+    )
+    login_address_max_failures: int = Field(
+        20, ge=1, description="failed logins from one address, any accounts, before the address is locked"
+    )
+    login_account_max_failures: int = Field(
+        50, ge=1, description="failed logins for one account, any addresses, before the account is locked"
+    )
+    login_lock_minutes: float = Field(
+        15, gt=0, description="the first lock's length and the counting window; each further lock doubles"
+    )
+    login_max_lock_hours: float = Field(24, gt=0, description="the longest a lock lasts")
     rate_limit_enabled: bool = True
     rate_limits: dict[str, str] = Field(
         default_factory=lambda: {

@@ -30,15 +30,22 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+def json_logger(name: str) -> logging.Logger:
+    """A logger writing one JSON object per line to stderr (configured once per process)."""
+    named = logging.getLogger(name)
+    if not named.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        named.addHandler(handler)
+        named.setLevel(logging.INFO)
+        named.propagate = False
+    return named
+
+
 class RequestLogMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        if not logger.handlers:
-            handler = logging.StreamHandler()
-            handler.setFormatter(JsonFormatter())
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
-            logger.propagate = False
+        json_logger(logger.name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.core.config import Settings
 from api.core.errors import ErrorBody
-from api.core.security import Role, decode_access_token
+from api.core.security import Role, decode_token
 from api.routes.health import healthz
 
 
@@ -25,7 +25,7 @@ def rate_key(request: Request) -> str:
     if authorization.lower().startswith("bearer "):
         settings: Settings = request.app.state.settings
         try:
-            claims = decode_access_token(settings, authorization[7:])
+            claims = decode_token(settings, authorization[7:])
             return f"{Role(claims['role']).value}:{claims['sub']}"
         except (jwt.InvalidTokenError, ValueError, KeyError):
             pass

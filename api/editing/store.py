@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -21,7 +19,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from api.core import postgres_reads
-from api.core.app_db import app_engine
+from api.core.app_db import ChangeWatch, app_engine
 from api.core.config import Settings
 from api.core.errors import APIError
 from api.editing.rows import complete_row, from_json, to_json
@@ -67,28 +65,15 @@ def _now() -> dt.datetime:
 class EditStore:
     def __init__(self, settings: Settings) -> None:
         self.engine = app_engine(settings.app_url)
-        # Reads put pending edits over the marts on every request. On SQLite (the default) a change by any
-        # connection, in any worker, bumps `pragma data_version` as seen from this one, which costs
-        # microseconds: the pending rows are cached until it changes. On Postgres they are queried each time.
-        self._watch = self._open_watch(settings.app_url)
+        # Reads put pending edits over the marts on every request. On SQLite (the default) they are cached
+        # until a commit by any worker changes the database (ChangeWatch); on Postgres they are queried
+        # each time.
+        self._watch = ChangeWatch(settings.app_url)
         # On Postgres, the reads every request makes go through a lean read-only engine (see
         # api.core.postgres_reads); writes keep the transactional one.
         postgres = sa.make_url(settings.app_url).get_backend_name() == "postgresql"
         self._reads = postgres_reads.read_only_engine(settings.app_url, 5) if postgres else None
-        self._watch_lock = threading.Lock()
         self._cache: dict[str, tuple[tuple[int, int], dict[str, dict[str, Any] | None]]] = {}
-
-    @staticmethod
-    def _open_watch(url: str) -> sqlite3.Connection | None:
-        if not url.startswith("sqlite:///"):
-            return None
-        return sqlite3.connect(url.removeprefix("sqlite:///"), check_same_thread=False, isolation_level=None)
-
-    def _log_version(self) -> int | None:
-        if self._watch is None:
-            return None
-        with self._watch_lock:
-            return int(self._watch.execute("pragma data_version").fetchone()[0])
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -100,7 +85,7 @@ class EditStore:
 
     def pending(self, resource: Resource, applied_through: int) -> dict[str, dict[str, Any] | None]:
         """Rows whose latest edit is newer than the marts: key text -> row now (None: deleted)."""
-        version = self._log_version()
+        version = self._watch.version()
         cached = self._cache.get(resource.table.name)
         if version is not None and cached is not None and cached[0] == (version, applied_through):
             return cached[1]
@@ -117,7 +102,7 @@ class EditStore:
 
     def pending_row(self, resource: Resource, key: str, applied_through: int) -> tuple[bool, dict[str, Any] | None]:
         """(True, row now or None if deleted) when the row has an edit newer than the marts, else (False, None)."""
-        if self._watch is not None:  # cached
+        if self._watch.watching:  # SQLite: cached
             pending = self.pending(resource, applied_through)
             return (key in pending, pending.get(key))
         statement = (

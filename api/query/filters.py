@@ -62,9 +62,15 @@ def _column(table: sa.FromClause, name: str, parameter: str) -> sa.Column[Any]:
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
+def column_type(column: sa.Column[Any]) -> type:
+    """The column's Python type; text for every String type (SQLModel's AutoString says `object`)."""
+    kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type
+    return str if isinstance(kind, sa.String) else column.type.python_type
+
+
 def convert(column: sa.Column[Any], raw: str, parameter: str) -> Any:
     """The text of a query value as the column's Python type, or a 400."""
-    python_type: type = column.type.python_type
+    python_type = column_type(column)
     try:
         if python_type is bool:
             if raw.lower() not in ("true", "false"):
@@ -137,7 +143,7 @@ def condition(column: sa.Column[Any], expression: str, parameter: str) -> sa.Col
     if operator in COMPARISONS:
         clause = COMPARISONS[operator](column, convert(column, value, parameter))
     elif operator in ("like", "ilike"):
-        if column.type.python_type is not str:
+        if column_type(column) is not str:
             raise bad_request("invalid_operator", f"{operator} needs a text column, {column.name!r} is not")
         text = convert(column, value, parameter)  # refuses what no text column can hold (NUL)
         pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from api.core import audit
 from api.core.deps import CurrentUser, get_edit_store, get_warehouse, require
 from api.core.errors import APIError, ErrorBody
 from api.core.security import Role
@@ -239,6 +240,11 @@ def add_write_routes(router: APIRouter, history: APIRouter, resource: Resource) 
         first_row = 2 if is_csv else 0  # CSV: line numbers (the header is line 1); JSON: array index
         changes = [Change(_row_key(resource, row, i + first_row), "upsert", row) for i, row in enumerate(rows)]
         result = await run_in_threadpool(_store_write, resource, changes, user, reason, warehouse, store, first_row)
+        counts = {name: len(getattr(result, name)) for name in ("created", "updated", "unchanged")}
+        await run_in_threadpool(
+            audit.record_now, request.app.state.settings, "edits.imported", request=request, actor=user.username,
+            target=resource.table.name, details={"batch_id": result.batch_id, "rows": len(rows), **counts},
+        )  # fmt: skip
         return ImportResult(
             batch_id=result.batch_id,
             created=len(result.created),

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
+from api.core import audit
 from api.core.deps import CurrentUser, get_warehouse, require
 from api.core.elt_launcher import EltLauncher
 from api.core.errors import APIError, ErrorBody
@@ -77,10 +78,15 @@ def _describe(launcher: EltLauncher, warehouse: Warehouse, started: dict[str, An
 
 @router.post("/runs", status_code=202, response_model=EltRun, responses={409: {"model": ErrorBody}})
 def start_run(
-    user: Annotated[CurrentUser, Depends(admin)], launcher: Annotated[EltLauncher, Depends(_launcher)]
+    request: Request,
+    user: Annotated[CurrentUser, Depends(admin)],
+    launcher: Annotated[EltLauncher, Depends(_launcher)],
 ) -> EltRun:
     """Start `make elt` in the background with the API's warehouse settings; 409 while one runs."""
     started = launcher.start(user.username)
+    audit.record_now(
+        request.app.state.settings, "elt.started", request=request, actor=user.username, target=started["run_id"]
+    )
     return EltRun(
         run_id=started["run_id"], status="running", requested_by=user.username, started_at=started["started_at"]
     )

@@ -19,7 +19,6 @@ from fastapi.security.utils import get_authorization_scheme_param
 from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.core.deps import user_from_token
 from api.core.errors import APIError
 from api.resources import RESOURCES, Resource
 from api.routes.resources import AS_OF_HEADER, RowKeyConvertor, json_body, read_row
@@ -64,7 +63,7 @@ class KeyReads:
             return None
         app = scope["app"]
         try:
-            user = user_from_token(app.state.settings, token)
+            user = app.state.access.user(token)  # also checks the session is live
         except (jwt.InvalidTokenError, ValueError, KeyError):
             return None
         if not user.role.at_least(resource.read_role):

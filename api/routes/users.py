@@ -1,17 +1,20 @@
-"""User management (ADMIN): list, create, change role or password, deactivate, delete."""
+"""User management (ADMIN): list, create, change role or password, deactivate, delete. Each change is
+audited, and every change to an existing user ends their sessions at once."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
+from api.core import audit
 from api.core.deps import CurrentUser, app_session, require
 from api.core.errors import APIError, ErrorBody
 from api.core.security import Role, hash_password
+from api.core.sessions import revoke_user_sessions
 from api.models.users import User
 
 router = APIRouter(prefix="/users", tags=["users"], responses={c: {"model": ErrorBody} for c in (401, 403, 404)})
@@ -58,8 +61,9 @@ def list_users(
 
 @router.post("", status_code=201, response_model=UserOut, responses={409: {"model": ErrorBody}})
 def create_user(
+    request: Request,
     body: UserCreate,
-    _admin: Annotated[CurrentUser, Depends(admin)],
+    current: Annotated[CurrentUser, Depends(admin)],
     session: Annotated[Session, Depends(app_session)],
 ) -> UserOut:
     """Create a user; the password is stored as an argon2 hash."""
@@ -67,6 +71,10 @@ def create_user(
         raise APIError(409, "conflict", f"user {body.username!r} already exists")
     user = User(username=body.username, password_hash=hash_password(body.password), role=body.role)
     session.add(user)
+    audit.record(
+        session, "user.created", request=request, actor=current.username, target=user.username,
+        details={"role": user.role.value},
+    )  # fmt: skip
     session.commit()
     session.refresh(user)
     return _out(user)
@@ -74,22 +82,34 @@ def create_user(
 
 @router.patch("/{username}", response_model=UserOut)
 def update_user(
+    request: Request,
     username: str,
     body: UserUpdate,
     current: Annotated[CurrentUser, Depends(admin)],
     session: Annotated[Session, Depends(app_session)],
 ) -> UserOut:
-    """Change role, active flag or password. Tokens already issued stay valid until they expire."""
+    """Change role, active flag or password. Any of these changes ends the user's sessions at once:
+    their tokens are refused from the next request on, and they log in again (if still active)."""
     user = _get(session, username)
     if username == current.username and (body.is_active is False or (body.role and body.role != Role.ADMIN)):
         raise APIError(400, "invalid_request", "an admin cannot deactivate or demote themselves")
-    if body.role is not None:
+    changes: dict[str, Any] = {}
+    if body.role is not None and body.role != user.role:
+        changes["role"] = {"from": user.role.value, "to": body.role.value}
         user.role = body.role
-    if body.is_active is not None:
+    if body.is_active is not None and body.is_active != user.is_active:
+        changes["is_active"] = {"from": user.is_active, "to": body.is_active}
         user.is_active = body.is_active
     if body.password is not None:
+        changes["password"] = "changed"
         user.password_hash = hash_password(body.password)
     session.add(user)
+    if changes:
+        revoked = revoke_user_sessions(session, username, "user changed: " + ", ".join(changes))
+        audit.record(
+            session, "user.updated", request=request, actor=current.username, target=username,
+            details={**changes, "sessions_revoked": revoked},
+        )  # fmt: skip
     session.commit()
     session.refresh(user)
     return _out(user)
@@ -97,13 +117,19 @@ def update_user(
 
 @router.delete("/{username}", status_code=204)
 def delete_user(
+    request: Request,
     username: str,
     current: Annotated[CurrentUser, Depends(admin)],
     session: Annotated[Session, Depends(app_session)],
 ) -> Response:
-    """Delete a user (an admin cannot delete themselves)."""
+    """Delete a user (an admin cannot delete themselves); their sessions end at once."""
     if username == current.username:
         raise APIError(400, "invalid_request", "an admin cannot delete themselves")
     session.delete(_get(session, username))
+    revoked = revoke_user_sessions(session, username, "user deleted")
+    audit.record(
+        session, "user.deleted", request=request, actor=current.username, target=username,
+        details={"sessions_revoked": revoked},
+    )  # fmt: skip
     session.commit()
     return Response(status_code=204)

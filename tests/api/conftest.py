@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.core.app_db import create_user
+from api.core.accounts import create_user, session_for
 from api.core.config import Settings
 from api.core.security import Role
 from ingest.elt import run
@@ -68,6 +68,12 @@ def tokens(client: TestClient) -> dict[Role, str]:
         assert response.status_code == 200, response.text
         found[role] = response.json()["access_token"]
     return found
+
+
+def bearer(settings: Settings, username: str, role: Role) -> dict[str, str]:
+    """Headers of a live session of `username` (created, or reset, with `role`), without an HTTP login."""
+    create_user(settings, username, PASSWORD, role, actor="tests")
+    return {"Authorization": f"Bearer {session_for(settings, username, 'tests').access_token}"}
 
 
 def auth(tokens: dict[Role, str], role: Role) -> dict[str, str]:

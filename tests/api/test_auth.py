@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.core.config import Settings
-from api.core.security import Role, create_access_token
+from api.core.security import Role, create_token
 from api.resources import RESOURCES
 from tests.api.conftest import PASSWORD, auth
 
@@ -45,7 +45,7 @@ def _token(settings: Settings, **overrides) -> str:
 
 def test_bad_tokens_are_401(client: TestClient, api_settings: Settings) -> None:
     past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
-    expired = create_access_token(api_settings, "admin", Role.ADMIN, now=past)
+    expired = create_token(api_settings, "admin", Role.ADMIN, "some-session", now=past)
     forged = jwt.encode(
         {"sub": "admin", "role": "ADMIN", "iat": past, "exp": past + dt.timedelta(days=9)},
         "another-secret-of-sufficient-length-123456",

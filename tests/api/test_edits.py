@@ -17,10 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.core.config import Settings
-from api.core.security import Role, create_access_token
+from api.core.security import Role
 from api.main import create_app
 from ingest.elt import run
 from ingest.warehouse import PostgresSettings, Target, connect
+from tests.api.conftest import bearer
 from tests.conftest import SAMPLE_DIR, duckdb_target
 from tests.support import postgres
 
@@ -34,7 +35,7 @@ class Setup:
     settings: Settings
 
     def as_role(self, role: Role) -> dict[str, str]:
-        return {"Authorization": f"Bearer {create_access_token(self.settings, role.value.lower(), role)}"}
+        return bearer(self.settings, f"{role.value.lower()}-edits", role)
 
     def mart(self, sql: str) -> list[tuple]:
         with connect(self.target, read_only=self.target.name == "duckdb") as conn:
@@ -56,7 +57,7 @@ def setup(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         assert run(SAMPLE_DIR, target) == 0
         settings = Settings(api_env="test", elt_target="postgres", database_url=database.url, rate_limit_enabled=False)
     with TestClient(create_app(settings)) as client:
-        client.headers.update({"Authorization": f"Bearer {create_access_token(settings, 'boss', Role.MANAGER)}"})
+        client.headers.update(bearer(settings, "boss", Role.MANAGER))
         yield Setup(client, target, settings)
     if database is not None:
         postgres.drop_database(request.getfixturevalue("postgres_server"), database.database)
@@ -178,6 +179,12 @@ def test_import_is_all_or_nothing_with_row_errors(setup: Setup) -> None:
     assert ok.status_code == 200, ok.text
     assert ok.json()["updated"] == 2 and ok.json()["created"] == 0
     assert client.get("/countries/ITA").json()["population"] is None  # a blank cell sets NULL
+    audited = client.get(
+        "/audit", params={"event": "eq.edits.imported", "order": "audit_id.desc", "limit": 1},
+        headers=setup.as_role(Role.ADMIN),
+    ).json()[0]  # fmt: skip
+    assert (audited["actor"], audited["target"]) == ("boss", "dim_country")
+    assert audited["details"]["batch_id"] == ok.json()["batch_id"] and audited["details"]["updated"] == 2
     again = client.post("/countries/import", content=csv, headers={"Content-Type": "text/csv"})
     assert again.json()["unchanged"] == 2 and again.json()["updated"] == 0
 

@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.core.config import Settings
-from api.core.security import Role, create_access_token
+from api.core.security import Role
 from api.main import create_app
 from ingest.catalog import catalog
+from tests.api.conftest import bearer
 
 
 @pytest.fixture
@@ -23,8 +24,8 @@ def elt_client(tmp_path: Path) -> TestClient:
         rate_limit_enabled=False,
     )
     client = TestClient(create_app(settings))
-    client.headers["Authorization"] = f"Bearer {create_access_token(settings, 'root', Role.ADMIN)}"
-    client.manager_headers = {"Authorization": f"Bearer {create_access_token(settings, 'boss', Role.MANAGER)}"}
+    client.headers.update(bearer(settings, "root", Role.ADMIN))
+    client.manager_headers = bearer(settings, "boss", Role.MANAGER)
     return client
 
 
@@ -35,6 +36,8 @@ def test_start_follow_and_refuse_a_second_run(elt_client: TestClient) -> None:
     run_id = started.json()["run_id"]
     second = elt_client.post("/elt/runs")
     assert second.status_code == 409 and second.json()["code"] == "elt_running"
+    audited = elt_client.get("/audit", params={"event": "eq.elt.started"}).json()
+    assert [(e["actor"], e["target"]) for e in audited] == [("root", run_id)]
 
     run = _wait(elt_client, run_id)
     assert run["status"] == "success", run

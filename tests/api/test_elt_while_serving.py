@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 
-from api.core.app_db import create_user
+from api.core.accounts import create_user
 from api.core.config import Settings
 from api.core.security import Role
 from ingest.elt import run
-from ingest.warehouse import PROJECT_ROOT
 from tests.conftest import duckdb_target
-from tests.support.net import free_port
+from tests.support.net import serving
 
 PASSWORD = "serving-while-building-password"
 
@@ -28,38 +23,7 @@ def test_elt_runs_while_api_serves(sample_copy: Path, tmp_path: Path) -> None:
     assert run(sample_copy, target) == 0
     settings = Settings(api_env="test", duckdb_path=warehouse)
     create_user(settings, "reader", PASSWORD, Role.USER)
-    port = free_port()
-    env = {
-        **os.environ,
-        "API_ENV": "test",
-        "ELT_TARGET": "duckdb",
-        "DUCKDB_PATH": str(warehouse),
-        "RATE_LIMIT_ENABLED": "false",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:app",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving({"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}) as base:
         token = httpx.post(f"{base}/auth/token", data={"username": "reader", "password": PASSWORD}).json()[
             "access_token"
         ]
@@ -85,6 +49,3 @@ def test_elt_runs_while_api_serves(sample_copy: Path, tmp_path: Path) -> None:
         assert statuses and set(statuses) == {200}, f"every request during the rebuild succeeded: {set(statuses)}"
         after = httpx.get(f"{base}/vaccinations-by-manufacturer", params=query, headers=headers).json()["data"]
         assert after == [{"doses_total": 777}], "the API serves the new warehouse once it is swapped in"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -16,12 +16,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.core.config import Settings
-from api.core.security import Role, create_access_token
+from api.core.security import Role, create_token
 from api.core.warehouse import Warehouse
 from api.main import create_app
 from api.resources import RESOURCES
 from api.routes.key_reads import KEY_READABLE, KeyReads
-from tests.api.conftest import auth
+from tests.api.conftest import auth, bearer
 
 KEYED = [resource for resource in RESOURCES if len(resource.key) == 1]
 
@@ -77,7 +77,7 @@ def test_fast_lane_only_answers_what_it_may(client: TestClient, tokens: dict[Rol
     assert answer(f"/daily-statistics/{row_key}", tokens[Role.GUEST]) is None, "GUEST may not read facts"
     assert answer("/countries/FRA", None) is None, "anonymous"
     assert answer("/countries/FRA", "not-a-token") is None, "forged"
-    expired = create_access_token(settings, "user", Role.USER, now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    expired = create_token(settings, "user", Role.USER, "some-session", now=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     assert answer("/countries/FRA", expired) is None, "expired"
     assert answer("/countries/NOWHERE", tokens[Role.USER]) is None, "no such row"
     assert answer("/dates/not-a-date", tokens[Role.USER]) is None, "a key of the wrong type"
@@ -147,8 +147,7 @@ def test_reads_by_key_never_block_the_event_loop_during_a_swap(api_warehouse: Pa
     path = tmp_path / "warehouse.duckdb"
     shutil.copyfile(api_warehouse, path)
     settings = Settings(api_env="test", elt_target="duckdb", duckdb_path=path, rate_limit_enabled=False)
-    token = create_access_token(settings, "guest", Role.GUEST)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(settings, "guest", Role.GUEST)
     with TestClient(create_app(settings)) as client:
         assert client.get("/countries/FRA", headers=headers).status_code == 200
         warehouse = client.app.state.warehouse

@@ -12,8 +12,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from api.core.config import Settings
-from api.core.security import Role, create_access_token
+from api.core.security import Role
 from api.main import create_app
+from tests.api.conftest import bearer
 
 EXAMPLES_PER_OPERATION = 25
 
@@ -26,7 +27,7 @@ def test_no_server_errors(api_settings: Settings, tmp_path: Path) -> None:
     # Its own users store: generated requests create, change and delete users.
     isolated = api_settings.model_copy(update={"app_database_url": f"sqlite:///{tmp_path / 'users.sqlite'}"})
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(isolated))
-    headers = {"Authorization": f"Bearer {create_access_token(api_settings, 'admin', Role.ADMIN)}"}
+    headers = bearer(isolated, "admin", Role.ADMIN)
     checked = []
     for result in schema.get_all_operations():
         operation = result.ok()

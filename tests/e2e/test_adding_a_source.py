@@ -15,7 +15,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from api.core.app_db import create_user
+from api.core.accounts import create_user
 from api.core.config import Settings
 from api.core.security import Role
 from ingest.catalog import DEFAULT_CATALOG, catalog
