@@ -34,6 +34,7 @@ URLS = {
     "reader_warehouse_url": ("epidemic_reader", "epidemic_reader_password", "epidemic"),
     "api_app_url": ("epidemic_api", "epidemic_api_password", "epidemic_app"),
 }
+ALL = (*GENERATED, *URLS)
 # Compose mounts the files as they are, into containers whose users differ (postgres, uid 10001...):
 # the files are world-readable, the folder is not.
 FOLDER_MODE, FILE_MODE = 0o700, 0o644
@@ -84,7 +85,7 @@ def make(folder: Path) -> list[str]:
 
 def problems(folder: Path) -> list[str]:
     found = []
-    for name in (*GENERATED, *URLS):
+    for name in ALL:
         path = folder / name
         if not path.is_file():
             found.append(f"{path}: missing")
