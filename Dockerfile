@@ -33,9 +33,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     RUNTIME__DLTHUB_TELEMETRY=false
 
 # The source stays owned by root (read-only for the service user); only the state folders are its own.
+# /tls is where the compose `certs` service writes a self-signed certificate with the base image's openssl
+# (a dependency of ca-certificates; checked here so that a base image without it fails the build).
 RUN groupadd --system --gid 10001 epidemic \
  && useradd --system --uid 10001 --gid epidemic --create-home --home-dir /home/epidemic epidemic \
- && install -d -o epidemic -g epidemic /var/lib/epidemic/elt-runs /srv/docs
+ && install -d -o epidemic -g epidemic /var/lib/epidemic/elt-runs /srv/docs \
+ && install -d -o epidemic -g epidemic -m 0700 /tls \
+ && openssl version
 
 COPY --from=builder /opt/venv /opt/venv
 

@@ -17,7 +17,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir . --target $(ELT_TARGET)
 
-.PHONY: help venv catalog elt docs docs-serve lint format test bench bench-api lock clean api createadmin api-models up down compose-config report dashboards exposures
+.PHONY: help venv catalog elt docs docs-serve lint format test bench bench-api lock clean api createadmin api-models secrets up down compose-config report dashboards exposures
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -89,16 +89,24 @@ clean: ## Remove the warehouse, dbt artifacts and caches (keeps the virtualenv)
 # Production stack (docker-compose.yml, docs/deploy.md): the Compose v2 plugin, else docker-compose v1.
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
-up: ## Build and start the production stack (Postgres, ELT, API, Metabase, docs); needs .env
-	@test -f .env || { echo "No .env file: cp .env.example .env, then replace every change-me value (docs/deploy.md)"; exit 1; }
-	@! grep -q '=change-me' .env || { echo ".env still has change-me placeholders: set real secrets (openssl rand -hex 32)"; exit 1; }
+secrets: ## Create the missing secret files in secrets/ (random) and write the database URLs from the passwords
+	python3 scripts/make_secrets.py
+
+up: ## Build and start the production stack behind its TLS proxy; secrets from secrets/ (make secrets) or .env
+	@if grep -qs '^COMPOSE_FILE=.*docker-compose.env-secrets.yml' .env; then \
+	  ! grep -q '=change-me' .env || { echo ".env still has change-me placeholders: set real secrets (openssl rand -hex 32)"; exit 1; }; \
+	else \
+	  python3 scripts/make_secrets.py --check; \
+	fi
 	$(COMPOSE) up -d --build
 
 down: ## Stop the production stack (the data volumes are kept)
 	$(COMPOSE) down
 
-compose-config: ## Validate docker-compose.yml with the placeholders of .env.example
-	$(COMPOSE) --env-file .env.example config --quiet && echo "docker-compose.yml is valid"
+compose-config: ## Validate docker-compose.yml (secret files, and secrets from .env) with the placeholders of .env.example
+	$(COMPOSE) --env-file .env.example -f docker-compose.yml config --quiet
+	$(COMPOSE) --env-file .env.example -f docker-compose.yml -f docker-compose.env-secrets.yml config --quiet
+	@echo "docker-compose.yml is valid"
 
 # Dashboards as code: dashboards/specs/*.yml (docs/dashboards.md).
 report: $(STAMP) ## Render every dashboard to one static HTML file: reports/index.html

@@ -42,6 +42,7 @@ from ingest.reader import BadFileError, FileContent, header_columns, read_bytes,
 from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
 from ingest.run_lock import RunLockedError, run_lock
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
+from ingest.secret_files import SecretFileError, load_secret_files
 from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
@@ -302,6 +303,10 @@ def _finish(
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        load_secret_files()  # DATABASE_URL_FILE and the like (Docker secrets) before anything reads the environment
+    except SecretFileError as error:
+        raise SystemExit(f"error: {error}") from None
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ELT_DATA_DIR") or DEFAULT_DATA_DIR))
     parser.add_argument("--full-refresh", action="store_true", help="reload every file even when unchanged")

@@ -98,4 +98,7 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
+    from ingest.secret_files import load_secret_files  # X_FILE variables (Docker secrets) fill X first
+
+    load_secret_files()
     return Settings()
