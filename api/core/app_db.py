@@ -15,12 +15,12 @@ from sqlmodel import Session, SQLModel
 from api.core.config import Settings
 from api.models.audit import AuditEvent
 from api.models.edits import Edit
-from api.models.login_throttle import LoginThrottle
+from api.models.login_throttle import LoginFailureCount
 from api.models.users import LoginSession, User
 
 TABLES = [
     model.__table__  # type: ignore[attr-defined]
-    for model in (User, LoginSession, LoginThrottle, AuditEvent, Edit)
+    for model in (User, LoginSession, LoginFailureCount, AuditEvent, Edit)
 ]
 
 # The audit trail is append-only in the database itself, not only in the API's code.

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.secret_files import load_secret_files
 from ingest.warehouse import sqlalchemy_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +99,5 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    from ingest.secret_files import load_secret_files  # X_FILE variables (Docker secrets) fill X first
-
-    load_secret_files()
+    load_secret_files()  # X_FILE variables (Docker secrets) fill X first
     return Settings()

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from api.core.app_db import app_engine
 from api.core.config import Settings
-from api.models.login_throttle import LoginThrottle
+from api.models.login_throttle import LoginFailureCount
 
-THROTTLE: sa.Table = LoginThrottle.__table__  # type: ignore[attr-defined]
+THROTTLE: sa.Table = LoginFailureCount.__table__  # type: ignore[attr-defined]
 _NAME_LIMIT = 200  # a name longer than any user's is cut (the login fails anyway)
 
 # One statement counts a failure, atomically under concurrent workers (SQLite and Postgres both have

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Field, SQLModel
 
 
-class LoginThrottle(SQLModel, table=True):
+class LoginFailureCount(SQLModel, table=True):
     """Failed logins counted per account, per client address and per (account, address), and the locks
     they lead to."""
 
