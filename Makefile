@@ -17,7 +17,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir . --target $(ELT_TARGET)
 
-.PHONY: help venv catalog elt docs docs-serve lint format test bench bench-api lock clean api createadmin api-models secrets up down compose-config report dashboards exposures
+.PHONY: help venv catalog elt docs docs-serve lint audit format test bench bench-api lock clean api createadmin api-models secrets up down compose-config report dashboards exposures
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,10 +59,13 @@ docs: catalog ## Build the dbt docs site (lineage) into dbt_project/target
 docs-serve: docs ## Serve the docs site on http://localhost:8080
 	$(DBT) docs serve $(DBT_ARGS) --port 8080 --no-browser
 
-lint: catalog ## sqlfluff (dbt templater) on models, ruff on Python
+lint: catalog ## sqlfluff (dbt templater) on models, ruff on Python (with its security rules, S)
 	$(BIN)/ruff check ingest api dashboards tests bench scripts
 	$(BIN)/ruff format --check ingest api dashboards tests bench scripts
 	$(BIN)/sqlfluff lint dbt_project/models $(wildcard dbt_project/tests dbt_project/analyses)
+
+audit: ## Known vulnerabilities in the pinned dependencies (pip-audit; skipped without a network; docs/security-checks.md)
+	$(PYTHON) scripts/audit_dependencies.py --venv $(VENV) --tool-venv .venv-audit
 
 format: catalog ## Apply ruff format and sqlfluff fix
 	$(BIN)/ruff format ingest api dashboards tests bench scripts

@@ -45,7 +45,7 @@ class Resource:
     def surrogate_key(self, row: Mapping[str, Any]) -> str:
         """The primary key dbt computes for a fact row: md5 of the natural key's text joined by '|'."""
         text = "|".join("" if row.get(name) is None else str(row[name]) for name in self.natural_key)
-        return hashlib.md5(text.encode()).hexdigest()
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def _quality(path: str, model: type[SQLModel], summary: str) -> Resource:

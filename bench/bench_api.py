@@ -59,8 +59,8 @@ def _ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
         return found
-    subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)  # noqa: S607 - apt-get from PATH, as .ci/run runs it
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)  # noqa: S607 - same
     return shutil.which("wrk") or "wrk"
 
 
@@ -74,7 +74,7 @@ def wrk(url: str, token: str, seconds: int, connections: int, script: Path | Non
         _ensure_wrk(), "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
         "-H", f"Authorization: Bearer {token}", *(["-s", str(script)] if script else []), url,
     ]  # fmt: skip
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603 - argv built here, no shell
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
@@ -115,7 +115,7 @@ def measure(base: str, token: str, folder: Path, seconds: int, connections: int)
         f"{base}/daily-statistics", params={"select": "epidemic_daily_id", "format": "csv"},
         headers=headers, timeout=120,
     ).text.split()[1:]  # fmt: skip
-    random.Random(42).shuffle(export)
+    random.Random(42).shuffle(export)  # noqa: S311 - a reproducible request order, not a secret
     paths = ["/daily-statistics/" + key.strip('"') for key in export]
     keys = key_script(folder, paths)
     # The floor: the same requests to an app that only answers them (bench/floor_app.py), same run.
@@ -145,14 +145,17 @@ def bench_token(settings: Settings) -> str:
 
 def bench_duckdb(data_dir: Path, folder: Path, seconds: int, connections: int) -> Measured:
     warehouse = folder / "warehouse.duckdb"
-    assert run(data_dir, Target(name="duckdb", duckdb_path=warehouse)) == 0
+    if (code := run(data_dir, Target(name="duckdb", duckdb_path=warehouse))) != 0:
+        raise SystemExit(f"ELT on DuckDB failed with exit code {code}")
     token = bench_token(Settings(api_env="test", duckdb_path=warehouse))
     with serving({"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}) as base:
         keys, by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections)
     out = folder / "floor.csv"
     started = time.perf_counter()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        con.execute(f"copy (select * from marts.fct_epidemic_daily order by epidemic_daily_id) to '{out}' (header)")
+        con.execute(
+            "copy (select * from marts.fct_epidemic_daily order by epidemic_daily_id) to ? (header)", [str(out)]
+        )
     floor = time.perf_counter() - started
     return Measured("DuckDB", keys, by_key, listing, csv_seconds, csv_bytes, floor, "DuckDB `COPY ... TO` a file")
 
@@ -166,7 +169,8 @@ def bench_postgres(data_dir: Path, folder: Path, seconds: int, connections: int)
     with postgres.server_from_env_or_throwaway() as server:
         database = postgres.create_database(server, prefix="bench")
         try:
-            assert run(data_dir, Target(name="postgres", postgres=database)) == 0
+            if (code := run(data_dir, Target(name="postgres", postgres=database))) != 0:
+                raise SystemExit(f"ELT on Postgres failed with exit code {code}")
             env = {"ELT_TARGET": "postgres", "DATABASE_URL": database.url}
             token = bench_token(Settings(api_env="test", elt_target="postgres", database_url=database.url))
             with serving(env) as base:

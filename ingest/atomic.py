@@ -50,8 +50,7 @@ def writable(target: Target) -> Iterator[Target]:
 
 @contextmanager
 def _staged_duckdb(target: Target) -> Iterator[Target]:
-    live = target.duckdb_path
-    assert live is not None
+    live = target.duckdb_file
     build_dir = live.parent / f".{live.stem}-build"
     build_dir.mkdir(parents=True, exist_ok=True)
     build = build_dir / live.name
@@ -96,8 +95,7 @@ def swap_postgres_schemas(target: Target) -> None:
     """Rename every `<schema>__build` over `<schema>` in one transaction, then drop the old ones."""
     import psycopg
 
-    assert target.postgres is not None
-    with psycopg.connect(target.postgres.url) as conn, conn.transaction():
+    with psycopg.connect(target.postgres_settings.url) as conn, conn.transaction():
         existing = {row[0] for row in conn.execute("select schema_name from information_schema.schemata")}
         for schema in MODELLED_SCHEMAS:
             if f"{schema}{BUILD_SUFFIX}" not in existing:

@@ -254,6 +254,12 @@ def _source(
         where,
         "publisher must be lower case letters, digits and _",
     )
+    # The raw table is named after the file, and SQL names it unquoted (ingest, dbt sources).
+    _require(
+        re.fullmatch(r"[a-z][a-z0-9_]*", str(entry["file"]).rsplit(".", 1)[0].lower()) is not None,
+        where,
+        "the file name before its extension must be letters, digits and _ (it names the raw table)",
+    )
     columns = []
     for header, spec in (entry["columns"] or {}).items():
         spec = {"name": spec} if isinstance(spec, str) else dict(spec)

@@ -48,7 +48,7 @@ def run_dbt(target: Target, *args: str) -> int:
         "--target",
         target.name,
     ]
-    process = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)
+    process = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603 - dbt with an argv built here
     if os.environ.get("ELT_CRASH_AT") == "during_dbt":
         try:
             process.wait(timeout=float(os.environ.get("ELT_CRASH_AFTER_SECONDS") or 5))

@@ -44,10 +44,8 @@ def app_database_url(target: Target, env: dict[str, str] | os._Environ[str] = os
     if env.get("APP_DATABASE_URL"):
         return env["APP_DATABASE_URL"]
     if target.name == "duckdb":
-        assert target.duckdb_path is not None
-        return f"sqlite:///{target.duckdb_path.with_name('app_state.sqlite')}"
-    assert target.postgres is not None
-    return target.postgres.url
+        return f"sqlite:///{target.duckdb_file.with_name('app_state.sqlite')}"
+    return target.postgres_settings.url
 
 
 def read_edits(url: str) -> pa.Table:
@@ -63,7 +61,8 @@ def read_edits(url: str) -> pa.Table:
             if not sa.inspect(connection).has_table(APP_EDITS_TABLE):
                 return ARROW_SCHEMA.empty_table()
             frame = pd.read_sql_query(
-                sa.text(f"select {', '.join(COLUMNS)} from {APP_EDITS_TABLE} order by edit_id"), connection
+                sa.text(f"select {', '.join(COLUMNS)} from {APP_EDITS_TABLE} order by edit_id"),  # noqa: S608 - names are module constants
+                connection,
             )
     finally:
         engine.dispose()
@@ -85,22 +84,22 @@ def write_edits(conn: Connection, target: Target, edits: pa.Table) -> None:
         duck = conn.driver
         duck.register("api_edits_arrow", edits)
         try:
-            duck.execute(f"create or replace table {schema}.{RAW_EDITS_TABLE} as select * from api_edits_arrow")
+            duck.execute(f"create or replace table {schema}.{RAW_EDITS_TABLE} as select * from api_edits_arrow")  # noqa: S608 - raw schema and table are constants
         finally:
             duck.unregister("api_edits_arrow")
         return
     import adbc_driver_postgresql.dbapi as adbc
 
     # Into the run's raw schema (raw_build on Postgres), emptied and refilled in one transaction.
-    assert target.postgres is not None
+    url = target.postgres_settings.url
     columns = ", ".join(
         f"{name} {'bigint' if name == 'edit_id' else 'timestamptz' if name == 'edited_at' else 'text'}"
         for name in COLUMNS
     )
-    with adbc.connect(target.postgres.url) as adbc_conn, adbc_conn.cursor() as cursor:
+    with adbc.connect(url) as adbc_conn, adbc_conn.cursor() as cursor:
         cursor.execute(f"drop view if exists {schema}.{RAW_EDITS_TABLE}")
         cursor.execute(f"create table if not exists {schema}.{RAW_EDITS_TABLE} ({columns})")
-        cursor.execute(f"delete from {schema}.{RAW_EDITS_TABLE}")
+        cursor.execute(f"delete from {schema}.{RAW_EDITS_TABLE}")  # noqa: S608 - raw schema and table are constants
         if edits.num_rows:
             cursor.adbc_ingest(RAW_EDITS_TABLE, edits, mode="append", db_schema_name=schema)
         adbc_conn.commit()

@@ -150,7 +150,7 @@ def _read_quarantine_counts(conn: Connection, schema_suffix: str = "") -> dict[s
     schema, table = "marts" + schema_suffix, "qa_quarantine"
     if not conn.table_exists(schema, table):
         return None
-    rows = conn.fetch_all(f"select source_file, count(*) from {schema}.{table} group by 1")
+    rows = conn.fetch_all(f"select source_file, count(*) from {schema}.{table} group by 1")  # noqa: S608 - constant names
     return {name: int(count) for name, count in rows}
 
 
@@ -284,7 +284,7 @@ def _read_unresolved(conn: Connection, schema_suffix: str = "") -> list[tuple[st
     schema, table = "marts" + schema_suffix, "qa_unresolved_locations"
     if not conn.table_exists(schema, table):
         return []
-    rows = conn.fetch_all(f"select location_name, source_files, row_count from {schema}.{table} order by 1")
+    rows = conn.fetch_all(f"select location_name, source_files, row_count from {schema}.{table} order by 1")  # noqa: S608 - constant names
     return [(str(name), str(files), int(count)) for name, files, count in rows]
 
 

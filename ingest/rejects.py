@@ -36,7 +36,7 @@ def read_rejects(conn: Connection | None) -> dict[str, list[dict[str, Any]]]:
         return {}
     names = ARROW_SCHEMA.names
     found: dict[str, list[dict[str, Any]]] = {}
-    for row in conn.fetch_all(f"select {', '.join(names)} from {RAW_SCHEMA}.{REJECTS_TABLE}"):
+    for row in conn.fetch_all(f"select {', '.join(names)} from {RAW_SCHEMA}.{REJECTS_TABLE}"):  # noqa: S608 - constant names
         record = dict(zip(names, row, strict=True))
         found.setdefault(record["file_name"], []).append(record)
     return found

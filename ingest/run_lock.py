@@ -40,8 +40,8 @@ def run_lock(target: Target) -> Iterator[None]:
 
 @contextmanager
 def _file_lock(target: Target) -> Iterator[None]:
-    assert target.duckdb_path is not None
-    path = target.duckdb_path.with_name(target.duckdb_path.name + ".lock")
+    live = target.duckdb_file
+    path = live.with_name(live.name + ".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -54,7 +54,7 @@ def _file_lock(target: Target) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
                     raise RunLockedError(
-                        f"another ELT run (pid {holder}) is writing {target.duckdb_path}; nothing was done. "
+                        f"another ELT run (pid {holder}) is writing {live}; nothing was done. "
                         "Run again when it ends, or set ELT_LOCK_WAIT=<seconds> to wait for it."
                     ) from None
                 time.sleep(0.2)
@@ -69,13 +69,13 @@ def _file_lock(target: Target) -> Iterator[None]:
 def _advisory_lock(target: Target) -> Iterator[None]:
     import psycopg
 
-    assert target.postgres is not None
-    with psycopg.connect(target.postgres.url, autocommit=True) as conn:
+    settings = target.postgres_settings
+    with psycopg.connect(settings.url, autocommit=True) as conn:
         deadline = time.monotonic() + _wait_seconds()
         while not conn.execute("select pg_try_advisory_lock(%s)", [ADVISORY_KEY]).fetchone()[0]:
             if time.monotonic() >= deadline:
                 raise RunLockedError(
-                    f"another ELT run is writing the Postgres warehouse {target.postgres.database}; nothing was "
+                    f"another ELT run is writing the Postgres warehouse {settings.database}; nothing was "
                     "done. Run again when it ends, or set ELT_LOCK_WAIT=<seconds> to wait for it."
                 )
             time.sleep(0.5)

@@ -91,6 +91,20 @@ class Target:
     postgres: PostgresSettings | None = None
     schema_suffix: str = ""
 
+    @property
+    def postgres_settings(self) -> PostgresSettings:
+        """The Postgres settings of a postgres target (ValueError on any other: a caller's mistake)."""
+        if self.postgres is None:
+            raise ValueError(f"the {self.name} target has no Postgres settings")
+        return self.postgres
+
+    @property
+    def duckdb_file(self) -> Path:
+        """The DuckDB file of a duckdb target (ValueError on any other: a caller's mistake)."""
+        if self.duckdb_path is None:
+            raise ValueError(f"the {self.name} target has no DuckDB file")
+        return self.duckdb_path
+
     @classmethod
     def from_env(cls, env: dict[str, str] | os._Environ[str] = os.environ) -> Target:
         name = env.get("ELT_TARGET", "duckdb").strip().lower()
@@ -120,17 +134,15 @@ class Target:
         suffix = {"ELT_SCHEMA_SUFFIX": self.schema_suffix}
         if self.name == "duckdb":
             return {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(self.duckdb_path), **suffix}
-        assert self.postgres is not None
-        return {"ELT_TARGET": "postgres", **self.postgres.as_pg_env(), **suffix}
+        return {"ELT_TARGET": "postgres", **self.postgres_settings.as_pg_env(), **suffix}
 
     def dlt_destination(self) -> Any:
         import dlt
 
         if self.name == "duckdb":
             return dlt.destinations.duckdb(str(self.duckdb_path))
-        assert self.postgres is not None
         # dlt insists on a password in the credentials; servers with trust auth ignore it.
-        settings = self.postgres
+        settings = self.postgres_settings
         if not settings.password:
             settings = PostgresSettings(**{**settings.__dict__, "password": "unused"})
         return dlt.destinations.postgres(settings.url)
@@ -138,8 +150,7 @@ class Target:
     def describe(self) -> str:
         if self.name == "duckdb":
             return f"duckdb file {self.duckdb_path}"
-        assert self.postgres is not None
-        p = self.postgres
+        p = self.postgres_settings
         return f"postgres {p.user}@{p.host}:{p.port}/{p.database}"
 
 
@@ -155,8 +166,7 @@ class Connection:
         else:
             import psycopg
 
-            assert target.postgres is not None
-            self._conn = psycopg.connect(target.postgres.url, autocommit=True)
+            self._conn = psycopg.connect(target.postgres_settings.url, autocommit=True)
 
     @property
     def driver(self) -> Any:

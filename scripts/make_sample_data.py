@@ -54,7 +54,7 @@ Series = list[tuple[int, int, int]]  # (confirmed, deaths, recovered) per day
 
 def rng_for(name: str) -> random.Random:
     """Independent deterministic generator per data set (str seeds are stable)."""
-    return random.Random(f"{SEED}:{name}")
+    return random.Random(f"{SEED}:{name}")  # noqa: S311 - reproducible sample data, not secrets
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
@@ -631,16 +631,15 @@ def simulate_doses(country: VaxCountry, rng: random.Random) -> Doses:
 
 def interpolate(values: list[int | None]) -> list[float]:
     """Linear interpolation over interior gaps (first and last are always known)."""
+    known = {i: value for i, value in enumerate(values) if value is not None}
     out: list[float] = []
     for i, value in enumerate(values):
         if value is not None:
             out.append(float(value))
             continue
-        lo = max(j for j in range(i) if values[j] is not None)
-        hi = min(j for j in range(i + 1, len(values)) if values[j] is not None)
-        lo_v, hi_v = values[lo], values[hi]
-        assert lo_v is not None and hi_v is not None
-        out.append(lo_v + (hi_v - lo_v) * (i - lo) / (hi - lo))
+        lo = max(j for j in known if j < i)
+        hi = min(j for j in known if j > i)
+        out.append(known[lo] + (known[hi] - known[lo]) * (i - lo) / (hi - lo))
     return out
 
 

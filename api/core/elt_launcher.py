@@ -55,7 +55,7 @@ class EltLauncher:
         log_path = self.state_dir / f"{run_id}.log"
         try:
             with log_path.open("wb") as log:
-                process = subprocess.Popen(
+                process = subprocess.Popen(  # noqa: S603 - this interpreter and a run id made here, no shell
                     [sys.executable, "-m", "ingest.elt", "--run-id", run_id],
                     cwd=PROJECT_ROOT,
                     env={**os.environ, **self._target_env()},

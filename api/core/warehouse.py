@@ -44,7 +44,7 @@ class KeyedTable:
     then assembles a row in about 20 microseconds."""
 
     def __init__(self, connection: Any, table: sa.Table, key: str) -> None:
-        arrow = connection.execute(f'select * from "{table.schema}"."{table.name}"').to_arrow_table()
+        arrow = connection.execute(f'select * from "{table.schema}"."{table.name}"').to_arrow_table()  # noqa: S608 - a model's table
         arrow = arrow.combine_chunks()
         self.names = arrow.column_names
         self.columns = arrow.columns
@@ -272,7 +272,7 @@ class Warehouse:
     def _load_keyed(self, generation: _Generation, table: sa.Table, key: str, name: str) -> None:
         cursor = generation.connection.cursor()
         try:
-            rows = cursor.execute(f'select count(*) from "{table.schema}"."{table.name}"').fetchone()[0]
+            rows = cursor.execute(f'select count(*) from "{table.schema}"."{table.name}"').fetchone()[0]  # noqa: S608 - a model's table
             generation.keyed[name] = KeyedTable(cursor, table, key) if rows <= self.KEYED_TABLE_MAX_ROWS else None
         except Exception:  # reads by key keep working with SQL
             logger.exception("could not hold %s in memory", name)
@@ -297,7 +297,7 @@ class Warehouse:
         model, the value is bound."""
         driver = connection.connection.driver_connection
         placeholder = "?" if connection.dialect.name == "duckdb" else "%s"
-        sql = f'select * from "{table.schema}"."{table.name}" where "{key}" = {placeholder}'
+        sql = f'select * from "{table.schema}"."{table.name}" where "{key}" = {placeholder}'  # noqa: S608 - see docstring
         cursor = driver.execute(sql, [value])
         row = cursor.fetchone()
         if row is None:

@@ -37,7 +37,8 @@ def json_rows(table: sa.Table, rows: Iterable[dict[str, Any]], dialect: str, nam
         if dialect == "duckdb"
         else "jsonb_array_elements(cast(:rows as jsonb)) as r(value)"
     )
-    text = sa.text(f"select {', '.join(columns)} from {source}").bindparams(rows=payload)
+    # Column names and types come from the mart's model; the rows are one bound JSON parameter.
+    text = sa.text(f"select {', '.join(columns)} from {source}").bindparams(rows=payload)  # noqa: S608
     return text.columns(*[sa.column(column.name, column.type) for column in table.c]).subquery(name)
 
 

@@ -48,7 +48,7 @@ async def _launcher(request: Request) -> EltLauncher:
 
 
 def _recorded(warehouse: Warehouse, run_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    query = f"select {', '.join(RECORD_COLUMNS)} from ops.elt_runs"
+    query = f"select {', '.join(RECORD_COLUMNS)} from ops.elt_runs"  # noqa: S608 - RECORD_COLUMNS are constants; values are bound
     params: dict[str, Any] = {"limit": limit}
     if run_id:
         query += " where run_id = :run_id"

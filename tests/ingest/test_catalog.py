@@ -37,6 +37,7 @@ def test_the_shipped_catalog_is_valid_and_complete() -> None:
     ("change", "message"),
     [
         (lambda d: d["sources"][0].update(layout="tall"), "layout must be one of"),
+        (lambda d: d["sources"][0].update(file="cases; drop table x.csv"), "it names the raw table"),
         (lambda d: d["sources"][0].update(source_code="nobody"), "source_code 'nobody' is not described"),
         (lambda d: d["sources"][0]["columns"].update({"Extra": "not_a_column"}), "'not_a_column' is not a standard"),
         (lambda d: d["sources"][4].update(date_format="MM-YYYY"), "date format 'MM-YYYY'"),

@@ -12,7 +12,7 @@ from ingest.warehouse import PROJECT_ROOT, Target
 def test_duckdb_is_the_default() -> None:
     target = Target.from_env({})
     assert target.name == "duckdb" and target.duckdb_path == PROJECT_ROOT / "warehouse.duckdb"
-    assert Target.from_env({"DUCKDB_PATH": "/tmp/x.duckdb"}).duckdb_path == Path("/tmp/x.duckdb")
+    assert Target.from_env({"DUCKDB_PATH": "/srv/x.duckdb"}).duckdb_path == Path("/srv/x.duckdb")
 
 
 def test_postgres_from_database_url() -> None:
