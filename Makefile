@@ -17,7 +17,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir . --target $(ELT_TARGET)
 
-.PHONY: help venv catalog elt docs docs-serve lint audit format test bench bench-api lock clean api createadmin api-models secrets up down compose-config report dashboards exposures
+.PHONY: help venv catalog elt docs docs-serve lint audit format test bench bench-elt bench-api lock clean api createadmin api-models secrets up down compose-config report dashboards exposures
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -74,7 +74,10 @@ format: catalog ## Apply ruff format and sqlfluff fix
 test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB and Postgres, end-to-end on real data
 	$(BIN)/pytest
 
-bench: $(STAMP) ## Measure the ELT on the real files against a DuckDB floor; writes BENCHMARKS.md
+bench: $(STAMP) ## The ELT cost curve: 1x/10x/100x the real files, DuckDB and Postgres, vs floors; BENCHMARKS.md + .svg
+	$(BIN)/python -m bench.bench_curve $(BENCH_ARGS)
+
+bench-elt: $(STAMP) ## The raw load and full ELT on the real files (1x) against a DuckDB floor; adds to BENCHMARKS.md
 	$(BIN)/python -m bench.bench_elt
 
 bench-api: $(STAMP) ## Measure the API (2 workers, wrk) and CSV export against DuckDB COPY; adds to BENCHMARKS.md

@@ -1,12 +1,13 @@
 """ELT benchmark on the real files: every figure is a ratio to a floor measured in the same run.
 
-    make bench            # or: python -m bench.bench_elt [--data-dir DIR] [--repeat N]
+    make bench-elt        # or: python -m bench.bench_elt [--data-dir DIR] [--repeat N]
 
 - floor: DuckDB `read_csv(all_varchar=true)` of the same files into a new DuckDB file, one table each;
 - raw load: the project's ingest (hash, parse, validate, dlt load with the registry) into a new file;
 - full `make elt`: `python -m ingest.elt` in a fresh process on a new warehouse (raw + dbt build);
 - no-op re-run: the same command again with nothing changed.
-Targets: raw load <= 3x floor; no-op re-run <= 10% of a full run. Results go to BENCHMARKS.md.
+Targets: raw load <= 3x floor; no-op re-run <= 10% of a full run. Results go to BENCHMARKS.md, section
+"ELT on the real files" (the cost curve at 1x/10x/100x is bench/bench_curve.py, `make bench`).
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.report import write_section
 from ingest.catalog import catalog
 from ingest.discovery import discover
 from ingest.warehouse import PROJECT_ROOT, Target
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"
-REPORT = PROJECT_ROOT / "BENCHMARKS.md"
-API_MARKER = "\n## API\n"  # written by bench/bench_api.py, kept as is
+SECTION = "## ELT on the real files"
 
 
 def _median_seconds(action: Callable[[Path], None], repeat: int, workdir: Path) -> float:
@@ -113,9 +114,7 @@ def main() -> int:
     verdict_raw = "met" if raw / floor <= 3 else "NOT met"
     verdict_noop = "met" if noop / full <= 0.10 else "NOT met"
     lines = [
-        "# Benchmarks",
-        "",
-        "Produced by `make bench` (bench/bench_elt.py); every figure is a median of "
+        "Produced by `make bench-elt` (bench/bench_elt.py); every figure is a median of "
         f"{args.repeat} runs measured in the same session. Ratios are what to compare across machines.",
         "",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, {os.cpu_count()} cores, "
@@ -128,9 +127,7 @@ def main() -> int:
     for name, seconds, ratio, target in rows:
         lines.append(f"| {name} | {seconds:.2f} | {ratio} | {target} |")
     lines += ["", f"Raw load target {verdict_raw}; no-op target {verdict_noop}.", ""]
-    previous = REPORT.read_text() if REPORT.exists() else ""
-    api_section = previous[previous.index(API_MARKER) :] if API_MARKER in previous else ""
-    REPORT.write_text("\n".join(lines) + api_section)
+    write_section(SECTION, lines)
     print("\n".join(lines))
     return 0
 
