@@ -1,6 +1,6 @@
 """Read one CSV file as a stream of text columns, exactly as written; reject bad lines alone.
 
-The file is read in bounded chunks of whole lines (`chunk_bytes`, 32 MiB by default) and its rows are
+The file is read in bounded chunks of whole lines (`chunk_bytes`, 16 MiB by default) and its rows are
 written, chunk by chunk, to a Parquet file of text columns, so no file is ever held in memory whole.
 Values are kept byte for byte (empty cells stay empty strings, never NULL); four provenance columns are
 appended. Damage confined to a line (a wrong number of fields, a control character, a repeated header
