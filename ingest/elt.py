@@ -21,13 +21,12 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pyarrow as pa
 
 from ingest import registry as reg
 from ingest import rejects
@@ -38,12 +37,12 @@ from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.failpoints import crash_point
 from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables
-from ingest.reader import BadFileError, FileContent, header_columns, read_bytes, read_table
+from ingest.reader import BadFileError, FileContent, ParsedFile, header_columns, identify, read_table
 from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
 from ingest.run_lock import RunLockedError, run_lock
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
 from ingest.secret_files import SecretFileError, load_secret_files
-from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect
+from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect, temp_dir
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
 
@@ -53,7 +52,7 @@ class Plan:
     """What this run will do to each known file."""
 
     outcomes: dict[str, FileOutcome] = field(default_factory=dict)
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    parsed: dict[str, ParsedFile] = field(default_factory=dict)  # raw table -> its rows staged in Parquet
     rejects: dict[str, list[dict]] = field(default_factory=dict)  # file name -> its rejected lines in raw
     registry: dict[str, reg.RegistryEntry] = field(default_factory=dict)
     registry_changed: bool = False
@@ -68,8 +67,9 @@ def new_run_id() -> str:
     return _now().strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
-def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refresh: bool) -> Plan:
-    """Hash every present file; parse the ones that changed; record failures in the registry."""
+def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refresh: bool, staging_dir: Path) -> Plan:
+    """Hash every present file; parse the ones that changed into Parquet files in `staging_dir`; record
+    failures in the registry."""
     plan = Plan(registry=reg.read_registry(conn) if conn else {}, rejects=rejects.read_rejects(conn))
     for spec in catalog().sources:
         entry = plan.registry.get(spec.file_name) or reg.RegistryEntry(
@@ -86,7 +86,7 @@ def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refr
         if path is None:
             continue
         started = time.perf_counter()
-        content = read_bytes(path, found.root)
+        content = identify(path, found.root)
         outcome.source_file = content.source_file
         counts = reg.raw_row_counts(conn, spec.table) if conn else {}
         if not full_refresh and reg.is_loaded(entry, content.content_hash, counts):
@@ -94,7 +94,7 @@ def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refr
         elif not full_refresh and entry.status == "failed" and entry.last_seen_hash == content.content_hash:
             outcome.status, outcome.error = "failed", f"(unchanged since last attempt) {entry.error}"
         else:
-            _parse_into_plan(plan, spec, entry, content, run_id, outcome)
+            _parse_into_plan(plan, spec, entry, content, run_id, outcome, staging_dir)
         outcome.seconds = time.perf_counter() - started
         plan.seconds_read += outcome.seconds
         print_progress(outcome)
@@ -108,31 +108,31 @@ def _parse_into_plan(
     content: FileContent,
     run_id: str,
     outcome: FileOutcome,
+    staging_dir: Path,
 ) -> None:
     now = _now()
     entry.source_file = content.source_file
     entry.last_seen_hash = content.content_hash
-    entry.size_bytes = len(content.data)
+    entry.size_bytes = content.size_bytes
     entry.last_attempt_at = now
     try:
-        parsed = read_table(content, spec, run_id)
+        parsed = read_table(content, spec, run_id, staging_dir)
     except BadFileError as exc:
         entry.status, entry.error, entry.error_line = "failed", exc.reason, exc.line
         outcome.status, outcome.error = "failed", str(exc)
     else:
-        table, header = parsed.table, parsed.header
-        plan.tables[spec.table] = table
+        plan.parsed[spec.table] = parsed
         plan.rejects[spec.file_name] = rejects.rows_for(
             spec.file_name, spec.table, content.source_file, content.content_hash, run_id, parsed.rejected
         )
         entry.status, entry.error, entry.error_line = "loaded", None, None
-        entry.loaded_hash, entry.loaded_rows, entry.load_id = content.content_hash, table.num_rows, run_id
+        entry.loaded_hash, entry.loaded_rows, entry.load_id = content.content_hash, parsed.rows, run_id
         entry.data_lines, entry.rejected_lines = parsed.data_lines, len(parsed.rejected)
         entry.first_loaded_at = entry.first_loaded_at or now
         entry.last_loaded_at = now
-        entry.header = json.dumps(header, ensure_ascii=False)
-        entry.header_columns = json.dumps(header_columns(spec, header), ensure_ascii=False)
-        outcome.status, outcome.rows, outcome.rejected = "loaded", table.num_rows, len(parsed.rejected)
+        entry.header = json.dumps(parsed.header, ensure_ascii=False)
+        entry.header_columns = json.dumps(header_columns(spec, parsed.header), ensure_ascii=False)
+        outcome.status, outcome.rows, outcome.rejected = "loaded", parsed.rows, len(parsed.rejected)
     plan.registry[spec.file_name] = entry
     plan.registry_changed = True
 
@@ -172,6 +172,22 @@ def run(
 
 
 def _run_locked(data_dir: Path, target: Target, full_refresh: bool, build_models: bool, run_id: str | None) -> int:
+    # Parsed files wait here as Parquet between reading and loading; removed once loaded, before dbt.
+    staging = tempfile.TemporaryDirectory(prefix="elt-staging-", dir=temp_dir())
+    try:
+        return _run_staged(data_dir, target, full_refresh, build_models, run_id, staging)
+    finally:
+        staging.cleanup()
+
+
+def _run_staged(
+    data_dir: Path,
+    target: Target,
+    full_refresh: bool,
+    build_models: bool,
+    run_id: str | None,
+    staging: tempfile.TemporaryDirectory,
+) -> int:
     started_at, started = _now(), time.perf_counter()
     run_id = run_id or new_run_id()
     print(f"ELT run {run_id}: {data_dir} -> {target.describe()}", flush=True)
@@ -183,10 +199,10 @@ def _run_locked(data_dir: Path, target: Target, full_refresh: bool, build_models
     conn_ctx = connect(target, read_only=target.name == "duckdb") if live_exists else None
     if conn_ctx is not None:
         with conn_ctx as conn:
-            plan = plan_files(conn, found, run_id, full_refresh)
+            plan = plan_files(conn, found, run_id, full_refresh, Path(staging.name))
             previous_fingerprint = last_success_fingerprint(conn)
     else:
-        plan = plan_files(None, found, run_id, full_refresh)
+        plan = plan_files(None, found, run_id, full_refresh, Path(staging.name))
         previous_fingerprint = None
     crash_point("after_read")
     try:
@@ -202,10 +218,10 @@ def _run_locked(data_dir: Path, target: Target, full_refresh: bool, build_models
         started_at=started_at,
         finished_at=started_at,
         status="failed",
-        files_loaded=len(plan.tables),
+        files_loaded=len(plan.parsed),
         files_unchanged=sum(o.status == "unchanged" for o in plan.outcomes.values()),
         files_failed=sum(o.status == "failed" for o in plan.outcomes.values()),
-        rows_loaded=sum(t.num_rows for t in plan.tables.values()),
+        rows_loaded=sum(p.rows for p in plan.parsed.values()),
         rows_quarantined=None,
         seconds_read=plan.seconds_read,
         seconds_load=0.0,
@@ -233,11 +249,12 @@ def _run_locked(data_dir: Path, target: Target, full_refresh: bool, build_models
                 if plan.registry_changed:
                     from ingest.pipeline import load_raw
 
-                    print(f"Loading {len(plan.tables)} changed file(s) into raw ...", flush=True)
+                    print(f"Loading {len(plan.parsed)} changed file(s) into raw ...", flush=True)
                     t0 = time.perf_counter()
                     entries = [plan.registry[name] for name in sorted(plan.registry)]
                     rejected = rejects.to_arrow(plan.rejects)
-                    load_raw(work, plan.tables, reg.to_arrow(entries), rejected)
+                    load_raw(work, plan.parsed, reg.to_arrow(entries), rejected)
+                    staging.cleanup()
                     record.seconds_load = time.perf_counter() - t0
                 with connect(work) as conn:
                     if plan.registry_changed and not rejected.num_rows:

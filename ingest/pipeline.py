@@ -1,45 +1,58 @@
-"""The dlt load: Arrow tables of raw text in, one `raw` schema out, in a single load package.
+"""The dlt load: the parsed files' rows as Arrow record batches in, one `raw` schema out, in a single load package.
 
-Arrow tables go to dlt as-is and are written as parquet loader files, which DuckDB reads natively
-and Postgres receives through ADBC's COPY path: no row-by-row Python anywhere.
+Each changed file is one dlt resource that reads its staged Parquet file (ingest/reader.py) a batch at a
+time, so neither this process nor dlt holds a whole file: dlt writes each batch on to its own parquet
+loader files as it arrives (its buffer counts rows: `data_writer.buffer_max_items`, 5000 by default, is
+below one batch, so every batch is flushed at once) and rotates them at `file_max_items` rows. DuckDB
+reads those files natively and Postgres receives them through ADBC's COPY path, a row group at a time:
+no row-by-row Python anywhere.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 
 import pyarrow as pa
 
+from ingest.reader import ParsedFile
 from ingest.registry import REGISTRY_TABLE
 from ingest.rejects import REJECTS_TABLE
-from ingest.warehouse import Target
+from ingest.warehouse import Target, temp_dir
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+BATCH_ROWS = 65_536  # rows handed to dlt at a time: a few MB of text columns
+FILE_MAX_ROWS = 1_000_000  # rows per loader file dlt writes: bounds what a load job reads at once
+os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", str(FILE_MAX_ROWS))
 
 
-def raw_resources(tables: dict[str, pa.Table], registry: pa.Table, rejected: pa.Table) -> list:
+def _batches(parsed: ParsedFile) -> Iterator[pa.RecordBatch]:
+    yield from parsed.batches(BATCH_ROWS)
+
+
+def raw_resources(parsed: dict[str, ParsedFile], registry: pa.Table, rejected: pa.Table) -> list:
     """One dlt resource per changed file (replacing that file's table), the whole registry and rejected lines."""
     import dlt
 
-    resources = [dlt.resource(table, name=name, write_disposition="replace") for name, table in tables.items()]
+    resources = [dlt.resource(_batches(file), name=name, write_disposition="replace") for name, file in parsed.items()]
     resources.append(dlt.resource(registry, name=REGISTRY_TABLE, write_disposition="replace"))
     if rejected.num_rows:  # ADBC cannot ingest an empty table: then elt.py empties it with SQL
         resources.append(dlt.resource(rejected, name=REJECTS_TABLE, write_disposition="replace"))
     return resources
 
 
-def load_raw(target: Target, tables: dict[str, pa.Table], registry: pa.Table, rejected: pa.Table) -> None:
+def load_raw(target: Target, parsed: dict[str, ParsedFile], registry: pa.Table, rejected: pa.Table) -> None:
     """Load the changed files and the registry into the raw schema; raise if any job failed."""
     import dlt
 
     # A throwaway working folder: a crashed earlier run leaves no pending package to replay.
-    with tempfile.TemporaryDirectory(prefix="elt-dlt-") as pipelines_dir:
+    with tempfile.TemporaryDirectory(prefix="elt-dlt-", dir=temp_dir()) as pipelines_dir:
         pipeline = dlt.pipeline(
             pipeline_name="epidemic_raw",
             destination=target.dlt_destination(),
             dataset_name=target.raw_schema,
             pipelines_dir=pipelines_dir,
         )
-        info = pipeline.run(raw_resources(tables, registry, rejected), loader_file_format="parquet")
+        info = pipeline.run(raw_resources(parsed, registry, rejected), loader_file_format="parquet")
         info.raise_on_failed_jobs()

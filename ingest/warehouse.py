@@ -7,11 +7,16 @@ Settings come from the environment:
   `PGPASSWORD`, `PGDATABASE` variables for Postgres.
 - `ELT_DATABASE_URL`, when set, wins over `DATABASE_URL`: a process that reads the marts as a read-only
   role (the API) names the owner role the ELT it starts must write as (see docs/deploy.md).
+- `ELT_MEMORY_LIMIT` (default `1GB`): DuckDB's memory budget, in every connection the ELT opens, dlt's and
+  dbt's (profiles.yml); past it DuckDB spills to disk, so a file larger than memory still loads.
+- `ELT_TEMP_DIR`: where the ELT stages parsed files (default: the system temp folder) and where DuckDB
+  spills (default: `<DuckDB file>.tmp` beside the file). Neither applies to Postgres, which has its own.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,6 +28,37 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RAW_SCHEMA = "raw"
 RAW_BUILD_SCHEMA = "raw_build"
 OPS_SCHEMA = "ops"
+# DuckDB's default is 80% of RAM. 1 GB keeps a whole run (this process, then dbt's) under 2 GiB of resident
+# memory while leaving DuckDB room to work in memory at the shipped sizes; raise it on a big machine.
+DEFAULT_MEMORY_LIMIT = "1GB"
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|[KMGT]i?B)", re.IGNORECASE)
+
+
+def memory_limit(env: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """DuckDB's memory budget from `ELT_MEMORY_LIMIT` (a size such as `512MB` or `2GB`)."""
+    value = (env.get("ELT_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT).strip()
+    if not _SIZE.fullmatch(value):
+        raise ValueError(f"ELT_MEMORY_LIMIT must be a size such as 512MB or 2GB, got {value!r}")
+    return value
+
+
+def temp_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
+    """`ELT_TEMP_DIR`, created if missing; None when unset (each tool then uses its own default)."""
+    value = env.get("ELT_TEMP_DIR")
+    if not value:
+        return None
+    folder = Path(value).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def duckdb_settings(env: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, str]:
+    """The DuckDB settings of every connection the ELT opens: the memory budget and where to spill."""
+    settings = {"memory_limit": memory_limit(env)}
+    folder = temp_dir(env)
+    if folder is not None:
+        settings["temp_directory"] = str(folder)
+    return settings
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -140,7 +176,10 @@ class Target:
         import dlt
 
         if self.name == "duckdb":
-            return dlt.destinations.duckdb(str(self.duckdb_path))
+            from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+            credentials = DuckDbCredentials(str(self.duckdb_path), global_config=duckdb_settings())
+            return dlt.destinations.duckdb(credentials)
         # dlt insists on a password in the credentials; servers with trust auth ignore it.
         settings = self.postgres_settings
         if not settings.password:
@@ -163,6 +202,10 @@ class Connection:
             import duckdb
 
             self._conn: Any = duckdb.connect(str(target.duckdb_path), read_only=read_only)
+            # Set after connecting, not as connect() config: dlt opens the same file with its own.
+            for name, value in duckdb_settings().items():
+                quoted = value.replace("'", "''")
+                self._conn.execute(f"set {name} = '{quoted}'")  # a validated size or a folder path
         else:
             import psycopg
 

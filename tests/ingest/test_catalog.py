@@ -10,7 +10,7 @@ import yaml
 
 from ingest.catalog import DEFAULT_CATALOG, CatalogError, DateFormat, catalog, load_catalog, raw_column
 from ingest.dbt_catalog import catalog_data, models_yml, sources_yml
-from ingest.reader import BadFileError, header_columns, read_bytes, read_table
+from ingest.reader import BadFileError, header_columns, identify, read_table
 
 
 def _with(tmp_path: Path, change) -> Path:
@@ -77,8 +77,8 @@ def test_raw_columns_keep_a_mapping_to_the_header_as_written(tmp_path: Path) -> 
     spec = catalog().by_file_name["time_series_covid19_deaths_global.csv"]
     path = tmp_path / spec.file_name
     path.write_text("Province/State,Country/Region,Lat,Long,1/22/20,1/23/20\n,Chad,15.45,18.73,0,1\n")
-    parsed = read_table(read_bytes(path, tmp_path), spec, "run-1")
-    assert parsed.table.num_rows == 1
+    parsed = read_table(identify(path, tmp_path), spec, "run-1", tmp_path)
+    assert parsed.rows == 1
     mapping = header_columns(spec, parsed.header)
     assert mapping[0] == {"header": "Province/State", "column": "province_state"}
     assert mapping[4] == {"header": "1/22/20", "column": "_1_22_20", "date": "2020-01-22"}
@@ -90,7 +90,7 @@ def test_a_wide_header_that_is_not_a_date_in_the_declared_format_is_refused(tmp_
     path = tmp_path / spec.file_name
     path.write_text("Province/State,Country/Region,Lat,Long,2020-01-22\n,Chad,15.45,18.73,0\n")
     with pytest.raises(BadFileError, match="expects M/D/YY date columns"):
-        read_table(read_bytes(path, tmp_path), spec, "run-1")
+        read_table(identify(path, tmp_path), spec, "run-1", tmp_path)
 
 
 def test_the_dbt_view_follows_the_catalog() -> None:

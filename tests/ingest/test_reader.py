@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.catalog import catalog
-from ingest.reader import BadFileError, read_bytes, read_table
+from ingest.reader import BadFileError, ParsedFile, identify, read_table
 
 BY_FILE_NAME = catalog().by_file_name
 DAY_WISE = BY_FILE_NAME["day_wise.csv"]
@@ -18,11 +18,15 @@ HEADER = (
 GOOD_ROW = b"2020-01-22,555,17,28,510,0,0,0,3.06,5.05,60.71,6\n"
 
 
-def _read(tmp_path: Path, data: bytes, name: str = "day_wise.csv"):
+def _parse(tmp_path: Path, data: bytes, name: str = "day_wise.csv") -> ParsedFile:
     path = tmp_path / name
     path.write_bytes(data)
-    parsed = read_table(read_bytes(path, tmp_path), BY_FILE_NAME[name], "run-1")
-    return parsed.table, parsed.header
+    return read_table(identify(path, tmp_path), BY_FILE_NAME[name], "run-1", tmp_path)
+
+
+def _read(tmp_path: Path, data: bytes, name: str = "day_wise.csv"):
+    parsed = _parse(tmp_path, data, name)
+    return parsed.to_table(), parsed.header
 
 
 def _error(tmp_path: Path, data: bytes, name: str = "day_wise.csv") -> BadFileError:
@@ -79,13 +83,11 @@ def test_binary_junk(tmp_path: Path) -> None:
 
 
 def test_ragged_row_is_rejected_alone_with_its_line(tmp_path: Path) -> None:
-    path = tmp_path / "day_wise.csv"
-    path.write_bytes(HEADER + GOOD_ROW + GOOD_ROW + b"2020-01-24,1,2,3\n" + GOOD_ROW)
-    parsed = read_table(read_bytes(path, tmp_path), DAY_WISE, "run-1")
+    parsed = _parse(tmp_path, HEADER + GOOD_ROW + GOOD_ROW + b"2020-01-24,1,2,3\n" + GOOD_ROW)
     assert [(r.line, r.reason, r.text) for r in parsed.rejected] == [
         (4, "expected 12 fields, found 4", "2020-01-24,1,2,3")
     ]
-    assert parsed.table.column("_source_line").to_pylist() == [2, 3, 5], "the other lines keep their numbers"
+    assert parsed.to_table().column("_source_line").to_pylist() == [2, 3, 5], "the other lines keep their numbers"
     assert parsed.data_lines == 4
 
 
