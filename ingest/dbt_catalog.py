@@ -187,20 +187,16 @@ def models_yml(current: Catalog) -> str:
         entries = [source for source in current.sources if source.layout == layout]
         names = list(dict.fromkeys(column.name for source in entries for column in source.columns))
         standard = [(name, current.vocabulary[name].get("description", ""), False) for name in names]
-        columns = [
-            {"name": name, "description": text, **({"data_tests": ["not_null"]} if required else {})}
-            for name, text, required in (*_FIXED_COLUMNS, *standard, *_PROVENANCE)
+        described = (*_FIXED_COLUMNS, *standard, *_PROVENANCE)
+        columns = [{"name": name, "description": text} for name, text, _ in described]
+        required = [name for name, _, is_required in described if is_required]
+        tests: list[dict[str, Any]] = [
+            {"not_null_columns": {"arguments": {"columns": required}}},
+            _unique(["_source_file", "_source_line"]),
         ]
-        tests: list[dict[str, Any]] = [_unique(["_source_file", "_source_line"])]
-        for source in entries:
-            if source.key:
-                tests.append(
-                    _unique(
-                        list(source.key),
-                        where=f"_source_table = '{source.table}' and _quarantine_reason is null",
-                        name=f"{model}_key_of_{source.table}",
-                    )
-                )
+        keys = {source.table: list(source.key) for source in entries if source.key}
+        if keys:  # every file's key, in one test (one scan of the model)
+            tests.append({"unique_key_per_source": {"arguments": {"keys": keys}, "name": f"{model}_keys_unique"}})
         files = ", ".join(source.file_name for source in entries) or "none in this catalog"
         models.append(
             {
@@ -214,13 +210,8 @@ def models_yml(current: Catalog) -> str:
     return _HEADER.format(path=_shown(current.path)) + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
-def _unique(columns: list[str], where: str | None = None, name: str | None = None) -> dict[str, Any]:
-    test: dict[str, Any] = {"unique_combination_of_columns": {"arguments": {"combination_of_columns": columns}}}
-    if name:
-        test["unique_combination_of_columns"]["name"] = name
-    if where:
-        test["unique_combination_of_columns"]["config"] = {"where": where}
-    return test
+def _unique(columns: list[str]) -> dict[str, Any]:
+    return {"unique_combination_of_columns": {"arguments": {"combination_of_columns": columns}}}
 
 
 def catalog_macro(current: Catalog) -> str:

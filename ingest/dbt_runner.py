@@ -6,11 +6,9 @@ import contextlib
 import ctypes
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 from ingest.catalog import catalog
 from ingest.dbt_catalog import write_dbt_catalog
@@ -22,14 +20,6 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 _FINGERPRINTED = (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests", SEEDS_DIR)
 
 
-def dbt_executable() -> str:
-    beside_python = Path(sys.executable).parent / "dbt"
-    found = str(beside_python) if beside_python.exists() else shutil.which("dbt")
-    if not found:
-        raise RuntimeError("dbt is not installed in this environment; run `make venv`")
-    return found
-
-
 def run_dbt(target: Target, *args: str) -> int:
     """`dbt <args>` on the target, with the catalog in force written for dbt first; returns the exit code."""
     env = {
@@ -39,7 +29,9 @@ def run_dbt(target: Target, *args: str) -> int:
         "DBT_CATALOG_DIR": write_dbt_catalog(catalog()),
     }
     command = [
-        dbt_executable(),
+        sys.executable,
+        "-m",
+        "ingest.dbt_cli",  # dbt itself, keeping its partial parse across warehouse files
         *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),

@@ -70,17 +70,32 @@ def _check_entry(test: str, kwargs: dict, column: str | None) -> object:
 
 
 def checks(manifest: dict) -> dict[str, dict[str, list]]:
-    """model -> {test name -> [arguments...]} for the editable marts, in a stable order."""
+    """model -> {test name -> [arguments...]} for the editable marts, in a stable order: the data tests,
+    and the column constraints of the enforced contracts (`not_null`, `unique`, a `primary_key` is both)."""
     found: dict[str, dict[str, list]] = {}
     for node in manifest["nodes"].values():
         meta = node.get("test_metadata") or {}
         model = node.get("attached_node", "").rsplit(".", 1)[-1]
-        if node["resource_type"] != "test" or meta.get("name") not in CHECKED_TESTS or model not in MODELS:
+        if node["resource_type"] != "test" or model not in MODELS:
             continue
         if str(node["config"].get("severity", "error")).lower() != "error" or node["config"].get("where"):
             continue
-        entry = _check_entry(meta["name"], meta["kwargs"], node.get("column_name"))
-        found.setdefault(model, {}).setdefault(meta["name"], []).append(entry)
+        if meta.get("name") == "accepted_ranges":  # one test for many columns: each column's range
+            for column, bounds in meta["kwargs"]["ranges"].items():
+                entry = _check_entry("accepted_range", bounds, column)
+                found.setdefault(model, {}).setdefault("accepted_range", []).append(entry)
+        elif meta.get("name") in CHECKED_TESTS:
+            entry = _check_entry(meta["name"], meta["kwargs"], node.get("column_name"))
+            found.setdefault(model, {}).setdefault(meta["name"], []).append(entry)
+    # Enforced contract constraints say the same as those tests (and replace them in the dbt project).
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["name"] not in MODELS:
+            continue
+        for name, column in node["columns"].items():
+            kinds = {constraint["type"] for constraint in column.get("constraints", [])}
+            implied = {"not_null", "unique"} if "primary_key" in kinds else kinds & {"not_null", "unique"}
+            for test in sorted(implied):
+                found.setdefault(node["name"], {}).setdefault(test, []).append(name)
     return {model: {name: sorted(v, key=repr) for name, v in sorted(t.items())} for model, t in sorted(found.items())}
 
 
