@@ -186,17 +186,19 @@ def refresh_session(connection: sa.Connection, settings: Settings, refresh_token
 
 
 def revoke_session(connection: sa.Connection | Any, session_id: str, reason: str) -> int:
-    return connection.execute(
-        sa.update(SESSIONS)
-        .where(SESSIONS.c.session_id == session_id, SESSIONS.c.revoked_at.is_(None))
-        .values(revoked_at=time.time(), revoked_reason=reason)
-    ).rowcount
+    """Revoke one session (in the caller's transaction); returns 1, or 0 if it was not live."""
+    return _revoke(connection, SESSIONS.c.session_id == session_id, reason)
 
 
 def revoke_user_sessions(connection: sa.Connection | Any, username: str, reason: str) -> int:
     """Revoke every live session of a user (in the caller's transaction); returns how many."""
-    return connection.execute(
+    return _revoke(connection, SESSIONS.c.username == username, reason)
+
+
+def _revoke(connection: sa.Connection | Any, which: sa.ColumnElement[bool], reason: str) -> int:
+    statement = (
         sa.update(SESSIONS)
-        .where(SESSIONS.c.username == username, SESSIONS.c.revoked_at.is_(None))
+        .where(which, SESSIONS.c.revoked_at.is_(None))
         .values(revoked_at=time.time(), revoked_reason=reason)
-    ).rowcount
+    )
+    return connection.execute(statement).rowcount

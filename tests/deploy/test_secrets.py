@@ -59,6 +59,12 @@ def test_the_command_line_reads_secrets_dir(tmp_path: Path) -> None:
     assert subprocess.run([*script, "--check"], env=env, capture_output=True, check=False).returncode == 0
 
 
+def _source_init_script(env: dict[str, str], then: str) -> subprocess.CompletedProcess[str]:
+    """Source 05-secret-files.sh in bash as the image's entrypoint does, then run `then`."""
+    script = f"set -Eeo pipefail; . {INIT_SCRIPT}; {then}"
+    return subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=False)
+
+
 @pytest.mark.parametrize("preset", [None, "from-env"])
 def test_postgres_init_reads_the_role_passwords_from_files(tmp_path: Path, preset: str | None) -> None:
     """05-secret-files.sh is sourced by the image's entrypoint (bash) before the SQL reads them with \\getenv."""
@@ -66,13 +72,7 @@ def test_postgres_init_reads_the_role_passwords_from_files(tmp_path: Path, prese
     env = {"PATH": os.environ["PATH"], "EPIDEMIC_OWNER_PASSWORD_FILE": str(tmp_path / "owner")}
     if preset:
         env["EPIDEMIC_OWNER_PASSWORD"] = preset
-    result = subprocess.run(
-        ["bash", "-c", f"set -Eeo pipefail; . {INIT_SCRIPT}; bash -c 'echo \"$EPIDEMIC_OWNER_PASSWORD\"'"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _source_init_script(env, "bash -c 'echo \"$EPIDEMIC_OWNER_PASSWORD\"'")
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{preset or 'owner-pw'}\n"
     assert not os.access(INIT_SCRIPT, os.X_OK), "the entrypoint sources it only when it is not executable"
@@ -80,12 +80,6 @@ def test_postgres_init_reads_the_role_passwords_from_files(tmp_path: Path, prese
 
 def test_postgres_init_stops_on_a_missing_file(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"], "METABASE_DB_PASSWORD_FILE": str(tmp_path / "missing")}
-    result = subprocess.run(
-        ["bash", "-c", f"set -Eeo pipefail; . {INIT_SCRIPT}; echo reached"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _source_init_script(env, "echo reached")
     assert result.returncode != 0 and "reached" not in result.stdout
     assert "METABASE_DB_PASSWORD_FILE" in result.stderr
