@@ -59,6 +59,8 @@ NO_OP_SHARE, CHANGE_SHARE = 0.03, 0.10
 POSTGRES_MAX_COLUMNS = 1600
 SAMPLE_SECONDS = 0.2
 
+LATEST_VALID_DATE = "2199-12-31"  # beyond the last day of the 100x copies
+
 
 # -- measuring a process tree -------------------------------------------------------------------------
 
@@ -280,6 +282,9 @@ def _elt_env(engine: str, warehouse: Path | PostgresSettings, data_dir: Path, wo
         "DBT_LOG_PATH": str(work / "dbt-logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "RUNTIME__DLTHUB_TELEMETRY": "false",
+        # The later copies of a scaled file are dated ahead on purpose: measure their processing, not
+        # their quarantine ("after the load date").
+        "ELT_LATEST_VALID_DATE": LATEST_VALID_DATE,
     }
     if isinstance(warehouse, Path):
         env["DUCKDB_PATH"] = str(warehouse)
@@ -440,7 +445,8 @@ def report(rows: list[Row], args: argparse.Namespace) -> list[str]:
         "- peak RSS: the largest sum over the ELT process and its dbt subprocesses, sampled every 0.2 s "
         "(the Postgres server is not counted)",
         "- quarantined: rows of the full run the marts set aside; the later copies of a scaled file are dated "
-        "after today, which the ELT quarantines (`after the load date`)",
+        f"ahead, accepted up to ELT_LATEST_VALID_DATE={LATEST_VALID_DATE} (two-digit years, as in the JHU "
+        "time series' M/D/YY headers, stop at 2068)",
         "",
         "| scale | engine | rows | input MB | floor s | full s | ratio | peak RSS | no-op % of full "
         "| one-file change % of full | quarantined |",

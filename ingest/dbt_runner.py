@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime as dt
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -33,6 +35,7 @@ def run_dbt(target: Target, *args: str) -> int:
         "-m",
         "ingest.dbt_cli",  # dbt itself, keeping its partial parse across warehouse files
         *args,
+        *dbt_vars(),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -47,6 +50,20 @@ def run_dbt(target: Target, *args: str) -> int:
         except subprocess.TimeoutExpired:
             crash_point("during_dbt")
     return process.wait()
+
+
+def dbt_vars() -> list[str]:
+    """`--vars` for dbt from the environment: ELT_LATEST_VALID_DATE (YYYY-MM-DD) moves the last plausible
+    date of the data from the load date (for data dated ahead, such as the benchmark's time-extended
+    copies). Raises ValueError on a malformed date."""
+    latest = os.environ.get("ELT_LATEST_VALID_DATE", "").strip()
+    if not latest:
+        return []
+    try:
+        dt.date.fromisoformat(latest)
+    except ValueError:
+        raise ValueError(f"ELT_LATEST_VALID_DATE must be a date as YYYY-MM-DD, got {latest!r}") from None
+    return ["--vars", json.dumps({"latest_valid_date": latest})]
 
 
 def _die_with_parent() -> None:

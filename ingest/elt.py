@@ -32,7 +32,7 @@ from ingest import registry as reg
 from ingest import rejects
 from ingest.atomic import staged, writable
 from ingest.catalog import SourceFile, catalog
-from ingest.dbt_runner import project_fingerprint, run_dbt
+from ingest.dbt_runner import dbt_vars, project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.failpoints import crash_point
@@ -141,6 +141,7 @@ def build_fingerprint(plan: Plan, target: Target, edits: str = "") -> str:
     digest = hashlib.sha256(project_fingerprint().encode())
     digest.update(target.name.encode())
     digest.update(f"edits={edits}".encode())
+    digest.update(" ".join(dbt_vars()).encode())  # e.g. another ELT_LATEST_VALID_DATE: the rules changed
     for name in sorted(plan.registry):
         digest.update(f"{name}={plan.registry[name].loaded_hash}".encode())
     return digest.hexdigest()
@@ -330,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-only", action="store_true", help="load raw files but do not run dbt")
     parser.add_argument("--run-id", help="identifier to record the run under (default: generated)")
     args = parser.parse_args(argv)
+    try:
+        dbt_vars()  # settings checked before any work
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
     return run(
         args.data_dir.resolve(),
         Target.from_env(),

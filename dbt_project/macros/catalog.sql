@@ -135,11 +135,24 @@
     {{ return(reasons) }}
 {%- endmacro %}
 
+{#- The last plausible date: the load date, unless the var `latest_valid_date` (YYYY-MM-DD; the ELT sets it
+    from ELT_LATEST_VALID_DATE) moves it, e.g. for synthetic data dated in the future. -#}
+{% macro latest_valid_date() -%}
+    {%- set latest = var('latest_valid_date', none) -%}
+    {%- if latest is none or latest == '' -%}
+        current_date
+    {%- elif modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', latest | string) -%}
+        cast('{{ latest }}' as date)
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("latest_valid_date must be YYYY-MM-DD, got " ~ latest) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- A date after the load date, or before its epidemic began (seeds/epidemics.csv), is not plausible. -#}
 {% macro date_range_reason(value, raw, label, epidemic) -%}
     {%- set start = "(select start_date from " ~ ref('epidemics') ~ " where epidemic_code = '" ~ epidemic ~ "')" -%}
     case
-        when {{ value }} > current_date then '{{ label }}: ''' || {{ raw }} || ''' is after the load date'
+        when {{ value }} > {{ latest_valid_date() }} then '{{ label }}: ''' || {{ raw }} || ''' is after the load date'
         when {{ value }} < {{ start }}
             then '{{ label }}: ''' || {{ raw }} || ''' is before {{ epidemic }} began ('
             || cast({{ start }} as text) || ')'

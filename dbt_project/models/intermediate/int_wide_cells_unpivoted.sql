@@ -85,7 +85,7 @@ parsed as (
             when {{ parse_count('unioned.cell_value') }} < unioned.measure_min
                 then 'column ' || unioned.header || ': ''' || unioned.cell_value || ''' is below '
                 || cast(unioned.measure_min as text)
-            when unioned.reported_date > current_date
+            when unioned.reported_date > {{ latest_valid_date() }}
                 then 'column ' || unioned.header || ': the date is after the load date'
             when unioned.reported_date < epidemics.start_date
                 then 'column ' || unioned.header || ': the date is before ' || unioned.epidemic_code || ' began ('
