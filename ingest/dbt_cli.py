@@ -3,9 +3,9 @@ of warehouse file.
 
 dbt reparses the whole project (~5 s here) whenever the profile's connection details change, because
 macros could read them (dbt/parser/manifest.py: "This should be made more granular"). For DuckDB those
-details include the file's full path and its memory settings, so every new build location (each ELT
+details include the file's full path, its memory budget and its spill folder, so every new build location (each ELT
 test, each benchmark run) paid a full parse. What parsing can see of a DuckDB target is its database
-name (the file's stem, kept in the check) and schema; the folder and the memory budget are not, so they
+name (the file's stem, kept in the check) and schema; the folders and the memory budget are not, so they
 are left out of the check here. Everything else is dbt unchanged.
 """
 
@@ -16,7 +16,7 @@ import sys
 from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.cli.main import cli
 
-_NOT_SEEN_BY_PARSING = frozenset({"path", "settings"})
+_NOT_SEEN_BY_PARSING = frozenset({"path", "settings", "config_options"})
 _all_keys = DuckDBCredentials._connection_keys
 
 

@@ -202,8 +202,12 @@ class Connection:
             import duckdb
 
             self._conn: Any = duckdb.connect(str(target.duckdb_path), read_only=read_only)
-            # Set after connecting, not as connect() config: dlt opens the same file with its own.
+            # Set after connecting, not as connect() config: dlt opens the same file with its own. The spill
+            # folder only when it differs: DuckDB refuses to change it once used (even to the same value).
             for name, value in duckdb_settings().items():
+                current = self._conn.execute("select current_setting(?)", [name]).fetchone()[0]
+                if name == "temp_directory" and current == value:
+                    continue
                 quoted = value.replace("'", "''")
                 self._conn.execute(f"set {name} = '{quoted}'")  # a validated size or a folder path
         else:

@@ -12,7 +12,12 @@ from ingest.dbt_runner import dbt_vars
 
 
 def _seen_by_the_parse_check(path: str, memory_limit: str = "1GB") -> list:
-    profile = {"schema": "main", "path": path, "settings": {"memory_limit": memory_limit}}
+    profile = {
+        "schema": "main",
+        "path": path,
+        "settings": {"memory_limit": memory_limit},
+        "config_options": {"temp_directory": f"{path}.tmp"},
+    }
     credentials = DuckDBCredentials.from_dict(DuckDBCredentials.translate_aliases(profile))
     return sorted(credentials.connection_info())
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from ingest.warehouse import PROJECT_ROOT, Target
+from ingest.warehouse import PROJECT_ROOT, Target, connect
 
 
 def test_duckdb_is_the_default() -> None:
@@ -45,3 +46,21 @@ def test_postgres_from_pg_variables() -> None:
 def test_unknown_target_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="ELT_TARGET"):
         Target.from_env({"ELT_TARGET": "oracle"})
+
+
+def test_a_second_connection_after_a_spill_keeps_the_spill_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB refuses to set its spill folder again once it has spilled into it, even to the same folder:
+    a later connection to the same open database (the ELT's, dbt's cursors) must not try."""
+    monkeypatch.setenv("ELT_TEMP_DIR", str(tmp_path / "spill"))
+    monkeypatch.setenv("ELT_MEMORY_LIMIT", "100MB")
+    target = Target(name="duckdb", duckdb_path=tmp_path / "warehouse.duckdb")
+    with connect(target) as first:
+        first.execute("create table t as select repeat('x', 60) || range as s from range(2000000)")
+        first.execute("create table sorted as select s from t order by s desc")  # spills past 100MB
+        spill = str((tmp_path / "spill").resolve()).replace("'", "''")
+        with pytest.raises(duckdb.NotImplementedException, match="Cannot switch temporary directory"):
+            first.execute(f"set temp_directory = '{spill}'")  # what a naive second connection would do
+        with connect(target) as second:
+            assert second.fetch_all("select count(*) from sorted") == [(2_000_000,)]
