@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from api.core import postgres_reads
 from api.core.config import Settings
 from api.models.audit import AuditEvent
 from api.models.edits import Edit
@@ -39,6 +41,7 @@ _APPEND_ONLY = {
         "for each statement execute function api_audit_append_only()",
     ],
 }
+T = TypeVar("T")
 
 
 @lru_cache
@@ -96,6 +99,38 @@ class ChangeWatch:
             return None
         with self._lock:
             return int(self._connection.execute("pragma data_version").fetchone()[0])
+
+
+class AppReads:
+    """The reads every request makes from the app database (a token's session, pending edits), and how
+    to cache them: `version()` is the ChangeWatch's (None on Postgres: query each time), `read(work)` runs
+    `work(connection)` on the engine for SQLite, on a lean read-only pool on Postgres (api.core.postgres_reads;
+    writes keep the transactional engine). One per database URL and worker: see app_reads()."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = app_engine(url)
+        self._watch = ChangeWatch(url)
+        postgres = sa.make_url(url).get_backend_name() == "postgresql"
+        self._reads = postgres_reads.read_only_engine(url, 5) if postgres else None
+
+    @property
+    def cached(self) -> bool:
+        """Whether `version()` tells when cached reads went stale (SQLite)."""
+        return self._watch.watching
+
+    def version(self) -> int | None:
+        return self._watch.version()
+
+    def read(self, work: Callable[[sa.Connection], T]) -> T:
+        if self._reads is None:
+            with self.engine.connect() as connection:
+                return work(connection)
+        return postgres_reads.read(self._reads, work)
+
+
+@lru_cache
+def app_reads(url: str) -> AppReads:
+    return AppReads(url)
 
 
 @contextmanager

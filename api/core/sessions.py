@@ -20,8 +20,7 @@ from typing import Any
 import jwt
 import sqlalchemy as sa
 
-from api.core import postgres_reads
-from api.core.app_db import ChangeWatch, app_engine
+from api.core.app_db import app_reads
 from api.core.config import Settings
 from api.core.security import ACCESS, REFRESH, Role, create_token, decode_token
 from api.models.users import LoginSession, TokenPair, User
@@ -98,10 +97,7 @@ class AccessCheck:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = app_engine(settings.app_url)
-        self._watch = ChangeWatch(settings.app_url)
-        postgres = sa.make_url(settings.app_url).get_backend_name() == "postgresql"
-        self._reads = postgres_reads.read_only_engine(settings.app_url, 5) if postgres else None
+        self._reads = app_reads(settings.app_url)
         self._cache: dict[str, tuple[int, _SessionState | None]] = {}
 
     def user(self, token: str) -> CurrentUser:
@@ -117,16 +113,12 @@ class AccessCheck:
         return CurrentUser(state.username, state.role, claims["sid"])
 
     def _session(self, session_id: str) -> _SessionState | None:
-        version = self._watch.version()
+        version = self._reads.version()
         if version is not None:
             cached = self._cache.get(session_id)
             if cached is not None and cached[0] == version:
                 return cached[1]
-        if self._reads is None:
-            with self.engine.connect() as connection:
-                state = _state(connection, session_id)
-        else:
-            state = postgres_reads.read(self._reads, lambda connection: _state(connection, session_id))
+        state = self._reads.read(lambda connection: _state(connection, session_id))
         if version is not None:
             if len(self._cache) > 10_000:
                 self._cache.clear()

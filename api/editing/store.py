@@ -14,12 +14,11 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 
-from api.core import postgres_reads
-from api.core.app_db import ChangeWatch, app_engine
+from api.core.app_db import app_engine, app_reads
 from api.core.config import Settings
 from api.core.errors import APIError
 from api.editing.rows import complete_row, from_json, to_json
@@ -27,7 +26,6 @@ from api.models.edits import Edit, EditOut
 from api.resources import EDITABLE, Resource
 
 EDITS: sa.Table = Edit.__table__  # type: ignore[attr-defined]
-T = TypeVar("T")
 CHUNK = 500
 
 # Rows of a resource as the marts have them, by key text (missing keys are absent from the dict).
@@ -66,26 +64,15 @@ class EditStore:
     def __init__(self, settings: Settings) -> None:
         self.engine = app_engine(settings.app_url)
         # Reads put pending edits over the marts on every request. On SQLite (the default) they are cached
-        # until a commit by any worker changes the database (ChangeWatch); on Postgres they are queried
-        # each time.
-        self._watch = ChangeWatch(settings.app_url)
-        # On Postgres, the reads every request makes go through a lean read-only engine (see
-        # api.core.postgres_reads); writes keep the transactional one.
-        postgres = sa.make_url(settings.app_url).get_backend_name() == "postgresql"
-        self._reads = postgres_reads.read_only_engine(settings.app_url, 5) if postgres else None
+        # until a commit by any worker changes the database; on Postgres they are queried each time.
+        self._reads = app_reads(settings.app_url)
         self._cache: dict[str, tuple[tuple[int, int], dict[str, dict[str, Any] | None]]] = {}
 
     # -- reading -------------------------------------------------------------------------------------
 
-    def _read(self, work: Callable[[sa.Connection], T]) -> T:
-        if self._reads is None:
-            with self.engine.connect() as connection:
-                return work(connection)
-        return postgres_reads.read(self._reads, work)
-
     def pending(self, resource: Resource, applied_through: int) -> dict[str, dict[str, Any] | None]:
         """Rows whose latest edit is newer than the marts: key text -> row now (None: deleted)."""
-        version = self._watch.version()
+        version = self._reads.version()
         cached = self._cache.get(resource.table.name)
         if version is not None and cached is not None and cached[0] == (version, applied_through):
             return cached[1]
@@ -94,7 +81,7 @@ class EditStore:
             .where(EDITS.c.resource == resource.table.name, EDITS.c.edit_id > applied_through)
             .order_by(EDITS.c.edit_id)
         )
-        rows = self._read(lambda connection: connection.execute(statement).all())
+        rows = self._reads.read(lambda connection: connection.execute(statement).all())
         pending = {key: from_json(resource, after) for key, after in rows}  # later events overwrite earlier
         if version is not None:
             self._cache[resource.table.name] = ((version, applied_through), pending)
@@ -102,7 +89,7 @@ class EditStore:
 
     def pending_row(self, resource: Resource, key: str, applied_through: int) -> tuple[bool, dict[str, Any] | None]:
         """(True, row now or None if deleted) when the row has an edit newer than the marts, else (False, None)."""
-        if self._watch.watching:  # SQLite: cached
+        if self._reads.cached:  # SQLite
             pending = self.pending(resource, applied_through)
             return (key in pending, pending.get(key))
         statement = (
@@ -115,7 +102,7 @@ class EditStore:
             .order_by(EDITS.c.edit_id.desc())
             .limit(1)
         )
-        row = self._read(lambda connection: connection.execute(statement).first())
+        row = self._reads.read(lambda connection: connection.execute(statement).first())
         return (False, None) if row is None else (True, from_json(resource, row.after_row))
 
     def get(self, edit_id: int) -> Any:
