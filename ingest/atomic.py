@@ -1,13 +1,17 @@
 """Build beside the live warehouse and swap the result in only when the whole run succeeded.
 
-- DuckDB: the run works on a copy of the warehouse file (same file name in a build folder, so
-  dbt-duckdb's catalog name is unchanged) and `os.replace` swaps it in: readers see the old file or the
-  new one, never a half-built one, and raw is swapped together with the marts.
+- DuckDB (and Spark's serving file, ingest/lake.py): the run works on a copy of the warehouse file (same
+  file name in a build folder, so dbt-duckdb's catalog name is unchanged) and `os.replace` swaps it in:
+  readers see the old file or the new one, never a half-built one, and raw is swapped with the marts.
 - Postgres: dlt loads the changed files into `raw_build` (the unchanged ones are views there over
   `raw`), and dbt builds the modelled schemas under a `__build` suffix; one transaction then moves the
   loaded raw tables into `raw` and renames the built schemas over the live ones, so raw and marts become
   visible together. If anything fails the live schemas are untouched; the next run starts again.
-In both cases a failed build is left in place for inspection until the next run starts.
+- Spark: dlt replaces the changed files' raw Parquet in the lake in place and dbt-spark rebuilds its
+  tables in place (a build area, not for readers); the marts are published into the serving DuckDB file,
+  which is swapped in as above. After a failure the published marts are unchanged, and the next run
+  rebuilds (the run log holds the last successful build's fingerprint, which the new raw no longer matches).
+In every case a failed build is left in place for inspection until the next run starts.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ OLD_SUFFIX = "__old"
 @contextmanager
 def staged(target: Target) -> Iterator[Target]:
     """Yield the target to build into; on normal exit, make it the live warehouse."""
-    if target.name == "duckdb":
+    if target.uses_duckdb_file:
         with _staged_duckdb(target) as work:
             yield work
     else:
@@ -41,7 +45,7 @@ def staged(target: Target) -> Iterator[Target]:
 def writable(target: Target) -> Iterator[Target]:
     """A target for small bookkeeping writes (the run log) that never opens a live DuckDB file for
     writing, so API readers holding it open never block the ELT: DuckDB goes through a staged copy."""
-    if target.name == "duckdb":
+    if target.uses_duckdb_file:
         with _staged_duckdb(target) as work:
             yield work
     else:

@@ -41,7 +41,7 @@ def run_dbt(target: Target, *args: str) -> int:
         "--profiles-dir",
         str(PROJECT_ROOT),
         "--target",
-        target.name,
+        target.dbt_target,
     ]
     process = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603 - dbt with an argv built here
     if os.environ.get("ELT_CRASH_AT") == "during_dbt":

@@ -43,7 +43,7 @@ def app_database_url(target: Target, env: dict[str, str] | os._Environ[str] = os
     SQLite beside the DuckDB file, or the Postgres warehouse itself."""
     if env.get("APP_DATABASE_URL"):
         return env["APP_DATABASE_URL"]
-    if target.name == "duckdb":
+    if target.uses_duckdb_file:
         return f"sqlite:///{target.duckdb_file.with_name('app_state.sqlite')}"
     return target.postgres_settings.url
 
@@ -78,6 +78,12 @@ def edits_version(edits: pa.Table) -> str:
 
 def write_edits(conn: Connection, target: Target, edits: pa.Table) -> None:
     """Replace raw.api_edits with `edits` (created with its columns even when there are none)."""
+    if target.name == "spark":  # a Parquet file in the lake, seen by Spark and the serving file
+        from ingest import lake
+
+        lake.write_table(target, RAW_EDITS_TABLE, edits)
+        lake.link_raw_views(conn, target)
+        return
     schema = target.raw_schema
     conn.execute(f"create schema if not exists {schema}")
     if target.name == "duckdb":

@@ -36,6 +36,7 @@ from ingest.dbt_runner import dbt_vars, project_fingerprint, run_dbt
 from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.failpoints import crash_point
+from ingest.lake import publish_marts
 from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables
 from ingest.reader import BadFileError, FileContent, ParsedFile, header_columns, identify, read_table
 from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
@@ -196,8 +197,8 @@ def _run_staged(
     for path in found.unknown:
         print(f"  ignored: {path} (not a known input file)", flush=True)
 
-    live_exists = target.name != "duckdb" or (target.duckdb_path is not None and target.duckdb_path.exists())
-    conn_ctx = connect(target, read_only=target.name == "duckdb") if live_exists else None
+    live_exists = not target.uses_duckdb_file or (target.duckdb_path is not None and target.duckdb_path.exists())
+    conn_ctx = connect(target, read_only=target.uses_duckdb_file) if live_exists else None
     if conn_ctx is not None:
         with conn_ctx as conn:
             plan = plan_files(conn, found, run_id, full_refresh, Path(staging.name))
@@ -273,15 +274,19 @@ def _run_staged(
                     record.seconds_dbt = time.perf_counter() - t0
                     if code != 0:
                         raise RuntimeError(f"dbt build failed (exit {code}); the previous marts are left as they were")
+                    if target.name == "spark":
+                        with connect(work) as conn:
+                            published = publish_marts(conn, work)
+                        print(f"Published {len(published)} marts from the lake into {target.duckdb_path}", flush=True)
                 if not build_models:
                     record.status, record.fingerprint = "raw_only", None
                 else:
                     record.status = "partial" if record.files_failed else "success"
-                if target.name == "duckdb":  # logged inside the file that goes live
+                if target.uses_duckdb_file:  # logged inside the file that goes live
                     quarantined, unresolved = _finish(work, record, started)
                 crash_point("before_swap")
             crash_point("after_swap")
-            if target.name != "duckdb":  # logged once live: a crash before the swap is never a success
+            if not target.uses_duckdb_file:  # logged once live: a crash before the swap is never a success
                 quarantined, unresolved = _finish(target, record, started)
     except Exception as exc:
         record.status, record.error = "failed", str(exc)

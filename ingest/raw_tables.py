@@ -6,56 +6,90 @@ normalises them, so a later load of the file lands in the same table.
 
 On Postgres a run loads the files that changed into `raw_build` (swapped in with the marts, so raw and
 marts become visible together); the tables it did not load are views there over the live `raw` ones.
+On Spark raw is a folder of Parquet files per table in the lake (ingest/lake.py): a missing table is one
+empty Parquet file, and the serving file's `raw` schema is views over the lake.
 """
 
 from __future__ import annotations
 
+import pyarrow as pa
+
+from ingest import lake, rejects
+from ingest import registry as reg
 from ingest.catalog import catalog, raw_column
-from ingest.registry import ARROW_SCHEMA, REGISTRY_TABLE
-from ingest.rejects import REJECTS_TABLE, create_sql
 from ingest.warehouse import RAW_SCHEMA, Connection, Target
 
-_PROVENANCE = "_source_file text, _source_hash text, _source_line bigint, _load_id text"
+_PROVENANCE = [
+    ("_source_file", pa.string()),
+    ("_source_hash", pa.string()),
+    ("_source_line", pa.int64()),
+    ("_load_id", pa.string()),
+]
 
 
-def _registry_sql(schema: str) -> str:
-    types = {"int64": "bigint", "string": "text"}
-    columns = ", ".join(
-        f"{field.name} {types.get(str(field.type), 'timestamp with time zone')}" for field in ARROW_SCHEMA
+def raw_schemas() -> dict[str, pa.Schema]:
+    """Every raw table dbt reads, with the columns it has at least: each catalog file's required columns
+    (as text) and provenance, the registry and the rejected lines."""
+    wanted = {
+        spec.table: pa.schema([(raw_column(name), pa.string()) for name in spec.required_columns] + _PROVENANCE)
+        for spec in catalog().sources
+    }
+    wanted[rejects.REJECTS_TABLE] = rejects.ARROW_SCHEMA
+    wanted[reg.REGISTRY_TABLE] = reg.ARROW_SCHEMA
+    return wanted
+
+
+def _sql_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_integer(arrow_type):
+        return "bigint"
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp with time zone"
+    return "text"
+
+
+def create_sql(schema: str, table: str, columns: pa.Schema) -> str:
+    return (
+        f"create table {schema}.{table} ("
+        + ", ".join(f'"{field.name}" {_sql_type(field.type)}' for field in columns)
+        + ")"
     )
-    return f"create table {schema}.{REGISTRY_TABLE} ({columns})"
 
 
 def ensure_raw_tables(conn: Connection, target: Target) -> list[str]:
     """Give the run's raw schema every table dbt reads; return the names created empty."""
+    if target.name == "spark":
+        return _ensure_lake_tables(conn, target)
     schema = target.raw_schema
     conn.execute(f"create schema if not exists {schema}")
-    wanted = {
-        spec.table: (
-            f"create table {schema}.{spec.table} ("
-            + ", ".join(f'"{raw_column(name)}" text' for name in spec.required_columns)
-            + f", {_PROVENANCE})"
-        )
-        for spec in catalog().sources
-    }
-    wanted[REJECTS_TABLE] = create_sql(schema)
-    wanted[REGISTRY_TABLE] = _registry_sql(schema)
     created = []
-    for table, create in wanted.items():
+    for table, columns in raw_schemas().items():
         if conn.table_exists(schema, table):
             continue
         if schema != RAW_SCHEMA and conn.table_exists(RAW_SCHEMA, table):
             conn.execute(f"create view {schema}.{table} as select * from {RAW_SCHEMA}.{table}")  # noqa: S608 - tables from the checked catalog
             continue
-        conn.execute(create)
+        conn.execute(create_sql(schema, table, columns))
         created.append(table)
+    return created
+
+
+def _ensure_lake_tables(conn: Connection, target: Target) -> list[str]:
+    created = []
+    for table, columns in raw_schemas().items():
+        if not lake.has_table(target, table):
+            lake.write_table(target, table, columns.empty_table())
+            created.append(table)
+    lake.link_raw_views(conn, target)
     return created
 
 
 def empty_rejected_lines(conn: Connection, target: Target) -> None:
     """No line of any loaded file was rejected: the run's rejected_lines table is empty."""
+    if target.name == "spark":
+        lake.write_table(target, rejects.REJECTS_TABLE, rejects.ARROW_SCHEMA.empty_table())
+        return
     schema = target.raw_schema
     conn.execute(f"create schema if not exists {schema}")
-    if not conn.table_exists(schema, REJECTS_TABLE):
-        conn.execute(create_sql(schema))
-    conn.execute(f"delete from {schema}.{REJECTS_TABLE}")  # noqa: S608 - raw schema and table are constants
+    if not conn.table_exists(schema, rejects.REJECTS_TABLE):
+        conn.execute(create_sql(schema, rejects.REJECTS_TABLE, rejects.ARROW_SCHEMA))
+    conn.execute(f"delete from {schema}.{rejects.REJECTS_TABLE}")  # noqa: S608 - raw schema and table are constants

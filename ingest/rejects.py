@@ -27,7 +27,6 @@ ARROW_SCHEMA = pa.schema(
         ("load_id", pa.string()),
     ]
 )
-SQL_TYPES = {"int64": "bigint", "string": "text"}
 
 
 def read_rejects(conn: Connection | None) -> dict[str, list[dict[str, Any]]]:
@@ -63,8 +62,3 @@ def rows_for(
 def to_arrow(by_file: dict[str, list[dict[str, Any]]]) -> pa.Table:
     rows = [row for name in sorted(by_file) for row in sorted(by_file[name], key=lambda r: r["line"])]
     return pa.Table.from_pylist(rows, schema=ARROW_SCHEMA)
-
-
-def create_sql(schema: str = RAW_SCHEMA) -> str:
-    columns = ", ".join(f"{f.name} {SQL_TYPES[str(f.type)]}" for f in ARROW_SCHEMA)
-    return f"create table {schema}.{REJECTS_TABLE} ({columns})"

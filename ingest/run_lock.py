@@ -1,9 +1,10 @@
 """One writer at a time: an exclusive lock per warehouse, held for the whole ELT run.
 
-DuckDB: an `flock` on `<warehouse>.lock` beside the file. Postgres: a session advisory lock in the
-warehouse database. Both are released by the operating system or the server when the process ends,
-however it ends (`kill -9` included), so a crashed run never blocks the next one. A second run waits up
-to `ELT_LOCK_WAIT` seconds (default 0), then exits with a clear message and exit code 3.
+DuckDB (and Spark, by its serving file): an `flock` on `<warehouse>.lock` beside the file. Postgres: a
+session advisory lock in the warehouse database. Both are released by the operating system or the server
+when the process ends, however it ends (`kill -9` included), so a crashed run never blocks the next one.
+A second run waits up to `ELT_LOCK_WAIT` seconds (default 0), then exits with a clear message and exit
+code 3.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _wait_seconds() -> float:
 
 @contextmanager
 def run_lock(target: Target) -> Iterator[None]:
-    if target.name == "duckdb":
+    if target.uses_duckdb_file:
         with _file_lock(target):
             yield
     else:

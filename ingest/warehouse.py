@@ -1,8 +1,11 @@
 """Where the ELT writes: the embedded DuckDB file (default) or a Postgres database.
 
 Settings come from the environment:
-- `ELT_TARGET`: `duckdb` (default) or `postgres`.
-- `DUCKDB_PATH`: the DuckDB file (default `warehouse.duckdb` at the project root).
+- `ELT_TARGET`: `duckdb` (default), `postgres` or `spark` (docs/scaling.md).
+- `DUCKDB_PATH`: the DuckDB file (default `warehouse.duckdb` at the project root). On Spark, the serving
+  file the marts are published into (default `<LAKE_PATH>/warehouse.duckdb`).
+- `LAKE_PATH` (Spark): the lake folder holding raw as Parquet (`raw/<table>/`), Spark's tables and, in local
+  mode, its metastore (default `lake` at the project root).
 - `DATABASE_URL` (`postgresql://user:password@host:port/db`) or the usual `PGHOST`, `PGPORT`, `PGUSER`,
   `PGPASSWORD`, `PGDATABASE` variables for Postgres.
 - `ELT_DATABASE_URL`, when set, wins over `DATABASE_URL`: a process that reads the marts as a read-only
@@ -26,6 +29,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RAW_SCHEMA = "raw"
+# Targets whose marts are served from a DuckDB file: DuckDB itself, and Spark, whose marts are published into one.
+DUCKDB_FILE_TARGETS = ("duckdb", "spark")
 RAW_BUILD_SCHEMA = "raw_build"
 OPS_SCHEMA = "ops"
 # DuckDB's default is 80% of RAM. 1 GB keeps a whole run (this process, then dbt's) under 2 GiB of resident
@@ -50,6 +55,11 @@ def temp_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path | None
     folder = Path(value).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def lake_path(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    """`LAKE_PATH` (default `lake` at the project root), absolute: Spark and dlt resolve it alike."""
+    return Path(env.get("LAKE_PATH") or PROJECT_ROOT / "lake").resolve()
 
 
 def duckdb_settings(env: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, str]:
@@ -126,6 +136,19 @@ class Target:
     duckdb_path: Path | None = None
     postgres: PostgresSettings | None = None
     schema_suffix: str = ""
+    lake_path: Path | None = None
+
+    @property
+    def uses_duckdb_file(self) -> bool:
+        """True when the ELT keeps its bookkeeping and publishes the marts in a DuckDB file (DuckDB, Spark)."""
+        return self.name in DUCKDB_FILE_TARGETS
+
+    @property
+    def lake(self) -> Path:
+        """The lake folder of a spark target (ValueError on any other: a caller's mistake)."""
+        if self.lake_path is None:
+            raise ValueError(f"the {self.name} target has no lake folder")
+        return self.lake_path
 
     @property
     def postgres_settings(self) -> PostgresSettings:
@@ -149,7 +172,11 @@ class Target:
             return cls(name="duckdb", duckdb_path=path.resolve())
         if name == "postgres":
             return cls(name="postgres", postgres=PostgresSettings.from_env(env))
-        raise ValueError(f"ELT_TARGET must be 'duckdb' or 'postgres', got {name!r}")
+        if name == "spark":
+            lake = lake_path(env)
+            serving = Path(env.get("DUCKDB_PATH") or lake / "warehouse.duckdb")
+            return cls(name="spark", duckdb_path=serving.resolve(), lake_path=lake)
+        raise ValueError(f"ELT_TARGET must be 'duckdb', 'postgres' or 'spark', got {name!r}")
 
     def at(self, duckdb_path: Path) -> Target:
         """The same target writing to another DuckDB file (used to build beside the live one)."""
@@ -165,11 +192,20 @@ class Target:
         """The same target with dbt building its schemas under `<schema><suffix>`."""
         return replace(self, schema_suffix=suffix)
 
+    @property
+    def dbt_target(self) -> str:
+        """The profiles.yml output dbt builds with: the target's name, or `spark_thrift` on a Spark Thrift server."""
+        if self.name == "spark" and os.environ.get("SPARK_METHOD", "session").strip().lower() == "thrift":
+            return "spark_thrift"
+        return self.name
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables that point profiles.yml (and generate_schema_name) at this target."""
         suffix = {"ELT_SCHEMA_SUFFIX": self.schema_suffix}
         if self.name == "duckdb":
             return {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(self.duckdb_path), **suffix}
+        if self.name == "spark":
+            return {"ELT_TARGET": "spark", "LAKE_PATH": str(self.lake), **suffix}
         return {"ELT_TARGET": "postgres", **self.postgres_settings.as_pg_env(), **suffix}
 
     def dlt_destination(self) -> Any:
@@ -180,6 +216,8 @@ class Target:
 
             credentials = DuckDbCredentials(str(self.duckdb_path), global_config=duckdb_settings())
             return dlt.destinations.duckdb(credentials)
+        if self.name == "spark":  # Parquet files under <lake>/<dataset>/<table>/
+            return dlt.destinations.filesystem(bucket_url=self.lake.as_uri())
         # dlt insists on a password in the credentials; servers with trust auth ignore it.
         settings = self.postgres_settings
         if not settings.password:
@@ -189,6 +227,8 @@ class Target:
     def describe(self) -> str:
         if self.name == "duckdb":
             return f"duckdb file {self.duckdb_path}"
+        if self.name == "spark":
+            return f"spark lake {self.lake_path}, marts served from {self.duckdb_path}"
         p = self.postgres_settings
         return f"postgres {p.user}@{p.host}:{p.port}/{p.database}"
 
@@ -198,7 +238,7 @@ class Connection:
 
     def __init__(self, target: Target, read_only: bool = False) -> None:
         self.target = target
-        if target.name == "duckdb":
+        if target.uses_duckdb_file:
             import duckdb
 
             self._conn: Any = duckdb.connect(str(target.duckdb_path), read_only=read_only)
@@ -221,7 +261,7 @@ class Connection:
         return self._conn
 
     def _run(self, sql: str, params: Sequence[Any]) -> Any:
-        if self.target.name == "duckdb":
+        if self.target.uses_duckdb_file:
             return self._conn.execute(sql, list(params))
         # psycopg reads % as a placeholder only when parameters are passed.
         return self._conn.execute(sql.replace("?", "%s"), list(params)) if params else self._conn.execute(sql)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.secret_files import load_secret_files
-from ingest.warehouse import sqlalchemy_url
+from ingest.warehouse import lake_path, sqlalchemy_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET = "dev-only-insecure-secret-change-me-0123456789"  # noqa: S105 - the dev default, refused in production
@@ -22,8 +22,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     api_env: Literal["dev", "test", "production"] = Field("dev", description="dev allows the built-in JWT secret")
-    elt_target: Literal["duckdb", "postgres"] = "duckdb"
-    duckdb_path: Path = PROJECT_ROOT / "warehouse.duckdb"
+    elt_target: Literal["duckdb", "postgres", "spark"] = "duckdb"
+    duckdb_path: Path = Field(
+        PROJECT_ROOT / "warehouse.duckdb",
+        description="the DuckDB warehouse; with elt_target=spark, the serving file the Spark-built marts are "
+        "published into (default <LAKE_PATH>/warehouse.duckdb)",
+    )
     database_url: str | None = Field(None, description="Postgres warehouse URL when elt_target=postgres")
     app_database_url: str | None = Field(
         None,
@@ -74,6 +78,21 @@ class Settings(BaseSettings):
         "default 2 on DuckDB, 3 on Postgres (best measured on 2 cores; raise it for a Postgres on its own machine)",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _spark_serves_from_the_lake(cls, data: Any) -> Any:
+        """On Spark the marts are read from the serving file in the lake unless DUCKDB_PATH says otherwise."""
+        if isinstance(data, dict):
+            values = {str(key).lower(): value for key, value in data.items()}
+            if str(values.get("elt_target", "")).lower() == "spark" and not values.get("duckdb_path"):
+                return {**data, "duckdb_path": lake_path() / "warehouse.duckdb"}
+        return data
+
+    @property
+    def warehouse_engine(self) -> Literal["duckdb", "postgres"]:
+        """The database the marts are read from: Spark's marts are published into a DuckDB file."""
+        return "postgres" if self.elt_target == "postgres" else "duckdb"
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.api_env == "production" and (self.jwt_secret == DEV_SECRET or len(self.jwt_secret) < 32):
@@ -82,7 +101,7 @@ class Settings(BaseSettings):
 
     @property
     def warehouse_url(self) -> str:
-        if self.elt_target == "duckdb":
+        if self.warehouse_engine == "duckdb":
             return f"duckdb:///{self.duckdb_path}"
         if not self.database_url:
             raise ValueError("DATABASE_URL is required when ELT_TARGET=postgres")
@@ -92,7 +111,7 @@ class Settings(BaseSettings):
     def app_url(self) -> str:
         if self.app_database_url:
             return sqlalchemy_url(self.app_database_url)
-        if self.elt_target == "duckdb":
+        if self.warehouse_engine == "duckdb":
             return f"sqlite:///{self.duckdb_path.with_name('app_state.sqlite')}"
         return self.warehouse_url
 

@@ -132,7 +132,7 @@ class Warehouse:
     def opens_without_waiting(self) -> bool:
         """False while the DuckDB file has been replaced and the worker still drains the old one: a read
         now could wait for it (up to DRAIN_SECONDS), which must not happen on the event loop."""
-        if self.settings.elt_target != "duckdb":
+        if self.settings.warehouse_engine != "duckdb":
             return True
         current = self._generation
         try:
@@ -170,7 +170,7 @@ class Warehouse:
 
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:
-        if self.settings.elt_target != "duckdb":
+        if self.settings.warehouse_engine != "duckdb":
             with self._postgres_engine().connect() as connection:
                 yield connection
             return
@@ -186,7 +186,7 @@ class Warehouse:
         `settings.query_concurrency` at a time in this process, the others waiting in order. On two cores,
         sixteen queries at once on each worker only slow each other down and make the wait unfair."""
         if self._slots is None:  # created in the event loop
-            default = 2 if self.settings.elt_target == "duckdb" else 3
+            default = 2 if self.settings.warehouse_engine == "duckdb" else 3
             self._slots = anyio.CapacityLimiter(self.settings.query_concurrency or default)
         return await anyio.to_thread.run_sync(work, limiter=self._slots)
 
@@ -207,7 +207,7 @@ class Warehouse:
 
     def _cache_key(self) -> Any:
         """Changes when the data may have: a new DuckDB file, or every 10 s on Postgres."""
-        return self._file_identity() if self.settings.elt_target == "duckdb" else int(time.monotonic() // 10)
+        return self._file_identity() if self.settings.warehouse_engine == "duckdb" else int(time.monotonic() // 10)
 
     def edits_applied_through(self) -> int:
         """The highest API edit id the marts contain (marts.qa_api_edits), cached like as_of.
@@ -240,7 +240,7 @@ class Warehouse:
         """One row by its primary key: the hot path of the API. On DuckDB, from the table held in
         memory for as long as the file it comes from is live (a new file loads it anew), with SQL
         until it is loaded."""
-        if self.settings.elt_target != "duckdb":
+        if self.settings.warehouse_engine != "duckdb":
             return postgres_reads.read(
                 self._postgres_engine(), lambda connection: self._select_by_key(connection, table, key, value)
             )
@@ -310,7 +310,7 @@ class Warehouse:
         On DuckDB the statement is compiled by SQLAlchemy (names from the model, values bound) and run
         on a pooled cursor directly: duckdb_engine wraps every statement in a transaction it then rolls
         back, and converts rows it has no types to convert, which cost a third of a filtered page."""
-        if self.settings.elt_target != "duckdb":
+        if self.settings.warehouse_engine != "duckdb":
             return postgres_reads.read(
                 self._postgres_engine(),
                 lambda connection: [dict(row) for row in connection.execute(statement).mappings()],
@@ -329,7 +329,7 @@ class Warehouse:
             self._release(generation)
 
     def scalar(self, statement: Any) -> Any:
-        if self.settings.elt_target != "duckdb":
+        if self.settings.warehouse_engine != "duckdb":
             return postgres_reads.read(
                 self._postgres_engine(), lambda connection: connection.execute(statement).scalar()
             )

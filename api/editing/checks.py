@@ -36,7 +36,7 @@ class Checker:
     def __init__(self, warehouse: Warehouse, pending: Pending) -> None:
         self.warehouse = warehouse
         self.pending = pending
-        self.dialect = warehouse.settings.elt_target
+        self.dialect = warehouse.settings.warehouse_engine
 
     def _visible(self, table_name: str) -> sa.FromClause:
         resource = EDITABLE.get(table_name)

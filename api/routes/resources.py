@@ -149,7 +149,7 @@ def add_list_route(router: APIRouter, resource: Resource) -> None:
             source = table
             if resource.editable:  # edits newer than the marts' last build, put over them
                 source = rows_source(
-                    resource, store.pending(resource, warehouse.edits_applied_through()), settings.elt_target
+                    resource, store.pending(resource, warehouse.edits_applied_through()), settings.warehouse_engine
                 )
             if _wants_csv(request):
                 if not user.role.at_least(Role.ANALYST):
