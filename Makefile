@@ -74,7 +74,7 @@ format: catalog ## Apply ruff format and sqlfluff fix
 test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB and Postgres, end-to-end on real data
 	$(BIN)/pytest
 
-bench: $(STAMP) ## The ELT cost curve: 1x/10x/100x the real files, DuckDB and Postgres, vs floors; BENCHMARKS.md + .svg
+bench: $(STAMP) ## The ELT cost curve: 1x/10x/100x the real files, DuckDB and Postgres (Spark local: 1x, 10x), vs floors; BENCHMARKS.md + .svg
 	$(BIN)/python -m bench.bench_curve $(BENCH_ARGS)
 
 bench-elt: $(STAMP) ## The raw load and full ELT on the real files (1x) against a DuckDB floor; adds to BENCHMARKS.md

@@ -13,9 +13,31 @@ import pytest
 from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target
 from tests.support import postgres
+from tests.support.spark import SAMPLE_RUN_ID, BackgroundBuild, java_missing
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 REAL_DATA_DIR = Path(os.environ.get("REAL_DATA_DIR") or PROJECT_ROOT.parent / "shared" / "data")
+
+
+_SPARK_SAMPLE = BackgroundBuild(SAMPLE_DIR)
+
+
+def _reads_spark_sample(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    callspec = getattr(item, "callspec", None)
+    return bool({"sample_spark", "spark_sample_build"} & set(names)) or (
+        callspec is not None and callspec.params.get("sample_warehouse") == "spark"
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the sample's Spark build at once when a selected test reads it: it runs beside the others."""
+    if not java_missing() and any(_reads_spark_sample(item) for item in session.items):
+        _SPARK_SAMPLE.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _SPARK_SAMPLE.cleanup()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -61,12 +83,29 @@ def postgres_target(postgres_server: PostgresSettings) -> Iterator[Target]:
     postgres.drop_database(postgres_server, database.database)
 
 
-# Warehouses built once per session from the shipped sample (read by tests/dbt and tests/dashboards).
+# Warehouses built once per session from the shipped sample (read by tests/dbt, tests/spark, tests/dashboards).
 @pytest.fixture(scope="session")
 def sample_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Target:
     target = duckdb_target(tmp_path_factory.mktemp("duckdb") / "warehouse.duckdb")
-    assert run(SAMPLE_DIR, target) == 0, "make elt on the sample must succeed on DuckDB"
+    assert run(SAMPLE_DIR, target, run_id=SAMPLE_RUN_ID) == 0, "make elt on the sample must succeed on DuckDB"
     return target
+
+
+@pytest.fixture(scope="session")
+def spark_sample_build() -> BackgroundBuild:
+    """The Spark build of the sample (ELT_TARGET=spark, local mode), finished; its marts are served from
+    `target.duckdb_path`, its dbt artifacts in `dbt_target_path`."""
+    reason = java_missing()
+    if reason:
+        pytest.skip(reason)
+    code = _SPARK_SAMPLE.wait()
+    assert code == 0, f"ELT_TARGET=spark make elt on the sample must succeed; its log ends:\n{_SPARK_SAMPLE.log_tail()}"
+    return _SPARK_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_spark(spark_sample_build: BackgroundBuild) -> Target:
+    return spark_sample_build.target
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The sample warehouses (`sample_duckdb`, `sample_postgres`, in tests/conftest.py) as one parametrised fixture."""
+"""The sample warehouses (`sample_duckdb`, `sample_postgres`, `sample_spark` in tests/conftest.py) as one
+parametrised fixture: on Spark the marts are read from the serving file they are published into."""
 
 from __future__ import annotations
 
@@ -7,6 +8,6 @@ import pytest
 from ingest.warehouse import Target
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+@pytest.fixture(params=["duckdb", "postgres", "spark"])
 def sample_warehouse(request: pytest.FixtureRequest) -> Target:
     return request.getfixturevalue(f"sample_{request.param}")
