@@ -1,5 +1,5 @@
-"""The production stack's files, parsed: docker-compose.yml (and its .env-secrets override), .env.example,
-the Dockerfile and the proxy's NGINX configuration; and Compose itself, to validate them."""
+"""The production stack's files, parsed: docker-compose.yml (and its .env-secrets and Spark overrides),
+.env.example, the Dockerfile and the proxy's NGINX configuration; and Compose itself, to validate them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ingest.warehouse import PROJECT_ROOT
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 ENV_SECRETS_FILE = PROJECT_ROOT / "docker-compose.env-secrets.yml"
+SPARK_FILE = PROJECT_ROOT / "docker-compose.spark.yml"
 NGINX_DIR = PROJECT_ROOT / "deploy" / "nginx"
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
@@ -57,7 +58,7 @@ def run_compose(*args: str, files: tuple[Path, ...] = (COMPOSE_FILE,)) -> subpro
 
 def compose_variables() -> set[str]:
     """The variables the Compose files read."""
-    return set(VARIABLE.findall(COMPOSE_FILE.read_text() + ENV_SECRETS_FILE.read_text()))
+    return set(VARIABLE.findall(COMPOSE_FILE.read_text() + ENV_SECRETS_FILE.read_text() + SPARK_FILE.read_text()))
 
 
 def service_environment(service: dict[str, Any]) -> dict[str, str]:
@@ -85,6 +86,12 @@ def compose() -> dict[str, Any]:
 def env_secrets() -> dict[str, Any]:
     """docker-compose.env-secrets.yml as written: the override that takes the secrets from .env."""
     return yaml.safe_load(ENV_SECRETS_FILE.read_text())
+
+
+@pytest.fixture(scope="session")
+def spark_override() -> dict[str, Any]:
+    """docker-compose.spark.yml as written: the Spark services and what they change in the others."""
+    return yaml.safe_load(SPARK_FILE.read_text())
 
 
 @pytest.fixture(scope="session")
