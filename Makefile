@@ -109,10 +109,11 @@ up: ## Build and start the production stack behind its TLS proxy; secrets from s
 down: ## Stop the production stack (the data volumes are kept)
 	$(COMPOSE) down
 
-compose-config: ## Validate docker-compose.yml (secret files, and secrets from .env) with the placeholders of .env.example
+compose-config: ## Validate docker-compose.yml (secret files, secrets from .env, the Spark override) with .env.example
 	$(COMPOSE) --env-file .env.example -f docker-compose.yml config --quiet
 	$(COMPOSE) --env-file .env.example -f docker-compose.yml -f docker-compose.env-secrets.yml config --quiet
-	@echo "docker-compose.yml is valid"
+	$(COMPOSE) --env-file .env.example -f docker-compose.yml -f docker-compose.spark.yml config --quiet
+	@echo "docker-compose.yml is valid, alone and with each override"
 
 # Dashboards as code: dashboards/specs/*.yml (docs/dashboards.md).
 report: $(STAMP) ## Render every dashboard to one static HTML file: reports/index.html

@@ -8,25 +8,31 @@ a message. The structural tests read the YAML directly, so they run everywhere.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 import yaml
 
 from ingest.warehouse import PROJECT_ROOT
 from scripts import make_secrets
-from tests.deploy.conftest import COMPOSE_FILE, DOCKERFILE, ENV_EXAMPLE, ENV_SECRETS_FILE
+from tests.deploy.conftest import (
+    COMPLETED,
+    COMPOSE_FILE,
+    DOCKERFILE,
+    ENV_EXAMPLE,
+    ENV_SECRETS_FILE,
+    HEALTHY,
+    compose_variables,
+    is_one_shot,
+    run_compose,
+    service_depends_on,
+    service_environment,
+)
 
-VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}")
 REQUIRED_VARIABLE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:\?[^}]+\}$")
 SECRET_KEY = re.compile(r"PASSWORD|PASS$|SECRET|_KEY$")
-HEALTHY, COMPLETED = "service_healthy", "service_completed_successfully"
 SECRET_MOUNT = re.compile(r"^/run/secrets/(?P<secret>[a-z_]+)$")
 APP_IMAGE = "epidemic-platform:local"
 # Their images' entrypoints start as root and switch users: they need a writable root and their capabilities.
@@ -37,62 +43,11 @@ POSTGRES_URL = re.compile(
 )
 
 
-def compose_command() -> list[str] | None:
-    """`docker compose` when the v2 plugin works, else `docker-compose`, else None."""
-    if shutil.which("docker"):
-        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
-        if probe.returncode == 0:
-            return ["docker", "compose"]
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    return None
-
-
-def _run_compose(*args: str, files: tuple[Path, ...] = (COMPOSE_FILE,)) -> subprocess.CompletedProcess[str]:
-    command = compose_command()
-    if command is None:
-        message = "neither `docker compose` (v2 plugin) nor `docker-compose` is installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; .ci/run installs docker-compose with apt-get")
-        pytest.skip(f"{message}: cannot validate docker-compose.yml here (Debian: apt-get install docker-compose)")
-    # Only the env file decides: no variable of the stack leaks in from the caller's environment.
-    names = _variables() | {"COMPOSE_FILE"}
-    env = {key: value for key, value in os.environ.items() if key not in names}
-    return subprocess.run(
-        [*command, "--project-directory", str(PROJECT_ROOT), *(f"-f{file}" for file in files), *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def _variables() -> set[str]:
-    """The variables both Compose files read."""
-    return set(VARIABLE.findall(COMPOSE_FILE.read_text() + ENV_SECRETS_FILE.read_text()))
-
-
-def _environment(service: dict[str, Any]) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) for item in env)
-    return {key: str(value) for key, value in env.items()}
-
-
-def _is_one_shot(service: dict[str, Any]) -> bool:
-    return service.get("restart") == "no"
-
-
-def _depends_on(service: dict[str, Any]) -> dict[str, Any]:
-    return service.get("depends_on") or {}
-
-
 def _secret_files(compose: dict[str, Any]) -> dict[tuple[str, str], str]:
     """Every NAME_FILE variable of the services, by (service, NAME), with the name of the secret it reads."""
     files = {}
     for name, service in compose["services"].items():
-        for key, value in _environment(service).items():
+        for key, value in service_environment(service).items():
             if key.endswith("_FILE"):
                 match = SECRET_MOUNT.match(value)
                 assert match, f"{name}.{key}={value}: a secret file is /run/secrets/<name>"
@@ -105,7 +60,7 @@ def _urls(compose: dict[str, Any]) -> dict[tuple[str, str], dict[str, str]]:
     """Every postgresql:// URL in the services' environment, by (service, variable), in parts."""
     urls = {}
     for name, service in compose.get("services", {}).items():
-        for key, value in _environment(service).items():
+        for key, value in service_environment(service).items():
             if "://" in value:
                 match = POSTGRES_URL.match(value)
                 assert match, f"{name}.{key}: expected postgresql://user:${{PASSWORD:?...}}@host:port/database"
@@ -117,12 +72,12 @@ def _urls(compose: dict[str, Any]) -> dict[tuple[str, str], dict[str, str]]:
 
 
 def test_compose_validates_the_file_with_the_example_env() -> None:
-    result = _run_compose("--env-file", str(ENV_EXAMPLE), "config")
+    result = run_compose("--env-file", str(ENV_EXAMPLE), "config")
     assert result.returncode == 0, result.stderr
     rendered = yaml.safe_load(result.stdout)
     expected = {"postgres", "elt", "api", "metabase", "docs-build", "docs", "certs", "proxy"}
     assert set(rendered["services"]) == expected
-    api_env = _environment(rendered["services"]["api"])
+    api_env = service_environment(rendered["services"]["api"])
     assert api_env["JWT_SECRET_FILE"] == "/run/secrets/jwt_secret" and "JWT_SECRET" not in api_env
     assert rendered["secrets"]["jwt_secret"]["file"] == str(PROJECT_ROOT / "secrets" / "jwt_secret")
     assert "--forwarded-allow-ips=172.31.250.0/28" in rendered["services"]["api"]["command"]
@@ -134,7 +89,7 @@ def test_compose_renders_with_the_secret_files(tmp_path: Path) -> None:
     make_secrets.make(folder)
     env_file = tmp_path / "files.env"
     env_file.write_text(ENV_EXAMPLE.read_text() + f"\nSECRETS_DIR={folder}\n")
-    result = _run_compose("--env-file", str(env_file), "config")
+    result = run_compose("--env-file", str(env_file), "config")
     assert result.returncode == 0, result.stderr
     rendered = yaml.safe_load(result.stdout)
     for name, secret in rendered["secrets"].items():
@@ -144,10 +99,10 @@ def test_compose_renders_with_the_secret_files(tmp_path: Path) -> None:
 
 
 def test_compose_renders_with_the_secrets_in_the_env_file() -> None:
-    result = _run_compose("--env-file", str(ENV_EXAMPLE), "config", files=(COMPOSE_FILE, ENV_SECRETS_FILE))
+    result = run_compose("--env-file", str(ENV_EXAMPLE), "config", files=(COMPOSE_FILE, ENV_SECRETS_FILE))
     assert result.returncode == 0, result.stderr
     rendered = yaml.safe_load(result.stdout)
-    api_env = _environment(rendered["services"]["api"])
+    api_env = service_environment(rendered["services"]["api"])
     assert api_env["JWT_SECRET"] == "change-me-to-64-hex-characters-from-openssl-rand-hex-32"
     assert urlsplit(api_env["DATABASE_URL"]).password == "change-me-reader"
     assert api_env["JWT_SECRET_FILE"] == api_env["DATABASE_URL_FILE"] == ""
@@ -157,11 +112,11 @@ def test_compose_renders_with_the_secrets_in_the_env_file() -> None:
 def test_compose_refuses_to_start_without_the_secrets(tmp_path: Path) -> None:
     empty = tmp_path / "empty.env"
     empty.write_text("")
-    result = _run_compose("--env-file", str(empty), "config", files=(COMPOSE_FILE, ENV_SECRETS_FILE))
+    result = run_compose("--env-file", str(empty), "config", files=(COMPOSE_FILE, ENV_SECRETS_FILE))
     assert result.returncode != 0
     assert "in .env" in result.stderr, result.stderr
     # With the secret files, .env is optional (`make up` checks the files: scripts/make_secrets.py --check).
-    assert _run_compose("--env-file", str(empty), "config", "--quiet").returncode == 0
+    assert run_compose("--env-file", str(empty), "config", "--quiet").returncode == 0
 
 
 # --- Structure --------------------------------------------------------------------------------------
@@ -169,7 +124,7 @@ def test_compose_refuses_to_start_without_the_secrets(tmp_path: Path) -> None:
 
 def test_every_service_is_health_checked_or_one_shot(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
-        if _is_one_shot(service):
+        if is_one_shot(service):
             assert "healthcheck" not in service and service.get("command"), name
         else:
             assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
@@ -180,19 +135,19 @@ def test_depends_on_waits_for_health_or_completion(compose: dict[str, Any]) -> N
     services = compose["services"]
     waited_for = set()
     for name, service in services.items():
-        depends_on = _depends_on(service)
+        depends_on = service_depends_on(service)
         assert isinstance(depends_on, dict), f"{name}: use the long depends_on syntax with a condition"
         for dependency, rule in depends_on.items():
             condition = rule.get("condition")
             if condition == HEALTHY:
                 assert "healthcheck" in services[dependency], f"{name} waits for {dependency}'s missing healthcheck"
             else:
-                assert condition == COMPLETED and _is_one_shot(services[dependency]), f"{name} -> {dependency}"
+                assert condition == COMPLETED and is_one_shot(services[dependency]), f"{name} -> {dependency}"
             waited_for.add(dependency)
-    one_shots = {name for name, service in services.items() if _is_one_shot(service)}
+    one_shots = {name for name, service in services.items() if is_one_shot(service)}
     assert one_shots <= waited_for, "a one-shot service nobody waits for would fail unnoticed"
-    assert _depends_on(services["api"]) == {"postgres": {"condition": HEALTHY}, "elt": {"condition": COMPLETED}}
-    assert _depends_on(services["elt"]) == {"postgres": {"condition": HEALTHY}}
+    assert service_depends_on(services["api"]) == {"postgres": {"condition": HEALTHY}, "elt": {"condition": COMPLETED}}
+    assert service_depends_on(services["elt"]) == {"postgres": {"condition": HEALTHY}}
 
 
 def test_images_are_pinned(compose: dict[str, Any]) -> None:
@@ -208,8 +163,8 @@ def test_images_are_pinned(compose: dict[str, Any]) -> None:
 
 
 def test_metabase_keeps_its_application_database_in_postgres(compose: dict[str, Any]) -> None:
-    env = _environment(compose["services"]["metabase"])
-    postgres = _environment(compose["services"]["postgres"])
+    env = service_environment(compose["services"]["metabase"])
+    postgres = service_environment(compose["services"]["postgres"])
     assert env["MB_DB_TYPE"] == "postgres" and "MB_DB_FILE" not in env
     assert env["MB_DB_HOST"] == "postgres"
     assert (env["MB_DB_DBNAME"], env["MB_DB_USER"]) == (postgres["METABASE_DB"], postgres["METABASE_DB_USER"])
@@ -218,11 +173,11 @@ def test_metabase_keeps_its_application_database_in_postgres(compose: dict[str, 
 
 def test_no_secret_is_written_in_the_compose_files(compose: dict[str, Any], env_secrets: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
-        for key in _environment(service):
+        for key in service_environment(service):
             assert not SECRET_KEY.search(key) or key.endswith("_FILE"), f"{name}.{key}: read it from a secret file"
         assert not _urls({"services": {name: service}}), f"{name}: a database URL holds a password: use a file"
     for name, service in env_secrets["services"].items():
-        for key, value in _environment(service).items():
+        for key, value in service_environment(service).items():
             if SECRET_KEY.search(key) and not key.endswith("_FILE"):
                 assert REQUIRED_VARIABLE.match(value), f"{name}.{key} must be ${{VAR:?...}} from .env"
     for (name, key), url in _urls(env_secrets).items():
@@ -236,7 +191,7 @@ def test_every_secret_can_come_from_a_file_or_from_env(compose: dict[str, Any], 
     from_env = {
         (name, key): value
         for name, service in env_secrets["services"].items()
-        for key, value in _environment(service).items()
+        for key, value in service_environment(service).items()
     }
     for name, variable in files:
         assert from_env.get((name, f"{variable}_FILE")) == "", f"{name}.{variable}_FILE is not emptied in .env mode"
@@ -268,7 +223,7 @@ def test_make_secrets_writes_each_url_from_its_password(compose: dict[str, Any],
 
 
 def test_env_example_lists_every_variable_and_no_secret(compose: dict[str, Any], env_example: dict[str, str]) -> None:
-    used = _variables()
+    used = compose_variables()
     assert used == set(env_example), "the Compose files and .env.example must name the same variables"
     assert "#COMPOSE_FILE=docker-compose.yml:docker-compose.env-secrets.yml" in ENV_EXAMPLE.read_text()
     for name, value in env_example.items():
@@ -289,7 +244,7 @@ def test_env_files_stay_out_of_git_and_the_image() -> None:
 
 def test_roles_are_used_where_they_belong(compose: dict[str, Any], env_secrets: dict[str, Any]) -> None:
     """The ELT writes as the owner; the API reads as the reader and starts ELT runs as the owner."""
-    postgres = _environment(compose["services"]["postgres"])
+    postgres = service_environment(compose["services"]["postgres"])
     owner, reader, api_role = (postgres[f"EPIDEMIC_{r}_ROLE"] for r in ("OWNER", "READER", "API"))
     warehouse, app_db = postgres["EPIDEMIC_WAREHOUSE_DB"], postgres["EPIDEMIC_APP_DB"]
     expected = {
@@ -306,17 +261,17 @@ def test_roles_are_used_where_they_belong(compose: dict[str, Any], env_secrets: 
     by_file = {where: make_secrets.URLS[secret][::2] for where, secret in url_files.items()}  # (role, database)
     assert by_file == expected  # secret files: make secrets writes the URLs
     for name in ("elt", "api"):
-        assert _environment(compose["services"][name])["DBT_READER_ROLE"] == reader
-    docs_env = _environment(compose["services"]["docs-build"])
+        assert service_environment(compose["services"][name])["DBT_READER_ROLE"] == reader
+    docs_env = service_environment(compose["services"]["docs-build"])
     assert (docs_env["PGUSER"], docs_env["PGDATABASE"]) == (owner, warehouse)
     assert docs_env["PGPASSWORD_FILE"] == "/run/secrets/epidemic_owner_password"
     assert compose["services"]["docs-build"]["command"][:3] == ["python", "-m", "ingest.secret_files"]
-    assert not any(SECRET_KEY.search(key) for key in _environment(compose["services"]["docs"]))
+    assert not any(SECRET_KEY.search(key) for key in service_environment(compose["services"]["docs"]))
     assert not compose["services"]["docs"].get("secrets") and not compose["services"]["proxy"].get("secrets")
 
 
 def test_api_runs_in_production_mode(compose: dict[str, Any]) -> None:
-    env = _environment(compose["services"]["api"])
+    env = service_environment(compose["services"]["api"])
     assert env["API_ENV"] == "production" and env["ELT_TARGET"] == "postgres"
     assert env["JWT_SECRET_FILE"] == "/run/secrets/jwt_secret"
 
@@ -366,7 +321,7 @@ def test_containers_are_hardened_where_their_images_allow(compose: dict[str, Any
 
 
 def test_the_proxy_waits_for_its_certificate_and_upstreams(compose: dict[str, Any]) -> None:
-    depends_on = _depends_on(compose["services"]["proxy"])
+    depends_on = service_depends_on(compose["services"]["proxy"])
     assert depends_on["certs"] == {"condition": COMPLETED}
     assert {name for name, rule in depends_on.items() if rule["condition"] == HEALTHY} == {"api", "docs", "metabase"}
     certs, proxy = compose["services"]["certs"], compose["services"]["proxy"]
