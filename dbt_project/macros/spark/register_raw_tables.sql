@@ -3,8 +3,7 @@
     source dbt reads (the catalog's tables, file_registry, rejected_lines, api_edits: all of `graph.sources`)
     an external table over its folder. Each is dropped and created again at every run, so a file whose
     header changed is read with its new columns; dropping an external table leaves its files alone.
-    A relative LAKE_PATH is read from the working directory, as the warehouse and metastore folders of
-    profiles.yml are. No-op on DuckDB and Postgres, where the ELT loads raw itself. -#}
+    No-op on DuckDB and Postgres, where the ELT loads raw itself. -#}
 {% macro register_raw_tables() -%}
     {{ return(adapter.dispatch('register_raw_tables', 'epidemic')()) }}
 {%- endmacro %}
@@ -19,6 +18,13 @@
     {%- endif -%}
     {%- set lake = env_var('LAKE_PATH', 'lake') | trim -%}
     {%- set lake = lake.rstrip('/') or lake -%}
+    {#- Spark reads a relative LOCATION from the database's folder (warehouse/raw.db/), but the relative
+        warehouse and metastore folders of profiles.yml from the driver's working directory: a relative
+        LAKE_PATH is made absolute from there, so all three are under the same lake. -#}
+    {%- if not (lake.startswith('/') or modules.re.match('^[A-Za-z][A-Za-z0-9+.-]*:', lake)) -%}
+        {%- set found = run_query("select reflect('java.lang.System', 'getProperty', 'user.dir')") -%}
+        {%- set lake = found.columns[0].values()[0].rstrip('/') ~ '/' ~ lake -%}
+    {%- endif -%}
     {%- set tables = {} -%}
     {%- for source in graph.sources.values() -%}
         {%- do tables.setdefault(source.schema, []).append(source.identifier) -%}
