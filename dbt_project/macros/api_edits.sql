@@ -28,19 +28,20 @@
         {%- for column in columns %}
         case
             when {{ json_has(edits ~ '.changes', column.name) }}
-                then cast({{ json_text(edits ~ '.changes', column.name) }} as {{ column.data_type }})
+                then cast({{ json_text(edits ~ '.changes', column.name) }} as {{ sql_data_type(column.data_type) }})
             else {{ relation }}.{{ adapter.quote(column.name) }}
         end as {{ adapter.quote(column.name) }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ relation }}
-    left join {{ edits }} on cast({{ relation }}.{{ adapter.quote(key) }} as text) = {{ edits }}.row_key
+    left join {{ edits }}
+        on cast({{ relation }}.{{ adapter.quote(key) }} as {{ dbt.type_string() }}) = {{ edits }}.row_key
     where {{ edits }}.operation is null or {{ edits }}.operation <> 'delete'
 
     union all
 
     select
         {%- for column in columns %}
-        cast({{ json_text(edits ~ '.after_row', column.name) }} as {{ column.data_type }})
+        cast({{ json_text(edits ~ '.after_row', column.name) }} as {{ sql_data_type(column.data_type) }})
             as {{ adapter.quote(column.name) }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ edits }}
@@ -48,11 +49,11 @@
         {{ edits }}.operation = 'upsert'
         and not exists (
             select 1 from {{ relation }}
-            where cast({{ relation }}.{{ adapter.quote(key) }} as text) = {{ edits }}.row_key
+            where cast({{ relation }}.{{ adapter.quote(key) }} as {{ dbt.type_string() }}) = {{ edits }}.row_key
         )
     {%- if order_by %}
 
-    order by {{ order_by | map('tojson') | join(', ') }}
+    order by {% for column in order_by %}{{ adapter.quote(column) }}{{ ", " if not loop.last }}{% endfor %}
     {%- endif %}
 {%- endmacro %}
 
@@ -84,6 +85,11 @@
     json_extract_string({{ expression }}, '$."{{ key }}"')
 {%- endmacro %}
 
+{#- Keys are column names (letters, digits and underscores): no quoting in the path. -#}
+{% macro spark__json_text(expression, key) -%}
+    get_json_object({{ expression }}, '$.{{ key }}')
+{%- endmacro %}
+
 {#- Whether a JSON object has the key (even with a null value: an edit may set a column to NULL). -#}
 {% macro json_has(expression, key) -%}
     {{ return(adapter.dispatch('json_has', 'epidemic')(expression, key)) }}
@@ -95,4 +101,8 @@
 
 {% macro duckdb__json_has(expression, key) -%}
     coalesce(json_exists({{ expression }}, '$."{{ key }}"'), false)
+{%- endmacro %}
+
+{% macro spark__json_has(expression, key) -%}
+    coalesce(array_contains(json_object_keys({{ expression }}), '{{ key }}'), false)
 {%- endmacro %}

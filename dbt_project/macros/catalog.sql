@@ -31,7 +31,7 @@
 {%- endmacro %}
 
 {% macro sql_type(kind) -%}
-    {{- return({'text': 'text', 'number': 'double precision', 'count': 'bigint', 'date': 'date'}[kind]) -}}
+    {{- return({'text': dbt.type_string(), 'number': type_double(), 'count': 'bigint', 'date': 'date'}[kind]) -}}
 {%- endmacro %}
 
 {% macro standard_type(name) -%}
@@ -100,7 +100,7 @@
             ~ ") of an earlier line' end"
         ) -%}
     {%- endif -%}
-    {{ quarantine_reason(reasons) if reasons else 'cast(null as text)' }}
+    {{ quarantine_reason(reasons) if reasons else 'cast(null as ' ~ dbt.type_string() ~ ')' }}
 {%- endmacro %}
 
 {#- The catalog's rules for one parsed cell (see ingest/catalog.yml, `columns:`): at least `min`, at most
@@ -126,7 +126,8 @@
     {%- if rules.get('max_length') -%}
         {%- do reasons.append(
             "case when length(" ~ value ~ ") > " ~ rules['max_length'] ~ " then '" ~ label ~ ": text of ' || "
-            ~ "cast(length(" ~ value ~ ") as text) || ' characters, more than " ~ rules['max_length'] ~ "' end"
+            ~ "cast(length(" ~ value ~ ") as " ~ dbt.type_string() ~ ") || ' characters, more than "
+            ~ rules['max_length'] ~ "' end"
         ) -%}
     {%- endif -%}
     {%- if column.type == 'date' -%}
@@ -155,7 +156,7 @@
         when {{ value }} > {{ latest_valid_date() }} then '{{ label }}: ''' || {{ raw }} || ''' is after the load date'
         when {{ value }} < {{ start }}
             then '{{ label }}: ''' || {{ raw }} || ''' is before {{ epidemic }} began ('
-            || cast({{ start }} as text) || ')'
+            || cast({{ start }} as {{ dbt.type_string() }}) || ')'
     end
 {%- endmacro %}
 
@@ -165,9 +166,9 @@
     {%- set names = catalog_column_names(entries) -%}
     {%- for entry in entries %}
     select
-        cast('{{ entry.table }}' as text) as _source_table,
-        cast('{{ entry.source_code }}' as text) as source_code,
-        cast('{{ entry.epidemic }}' as text) as epidemic_code,
+        cast('{{ entry.table }}' as {{ dbt.type_string() }}) as _source_table,
+        cast('{{ entry.source_code }}' as {{ dbt.type_string() }}) as source_code,
+        cast('{{ entry.epidemic }}' as {{ dbt.type_string() }}) as epidemic_code,
         {%- for name in names %}
         {%- if catalog_column(entry, name) %}
         {{ name }},
@@ -215,12 +216,47 @@
     {{ return(dates) }}
 {%- endmacro %}
 
+{#- The date cells of a row of a wide file (`relation`: its raw row), as a table for a lateral join: one
+    row per date column (`date_columns`, from wide_date_columns), with its header, date and cell text. -#}
+{% macro wide_date_cells(date_columns, relation) -%}
+    {{ return(adapter.dispatch('wide_date_cells', 'epidemic')(date_columns, relation)) }}
+{%- endmacro %}
+
+{% macro default__wide_date_cells(date_columns, relation) -%}
+    lateral (
+        values
+        {%- for column in date_columns %}
+            (
+                '{{ sql_text(column.header) }}',
+                cast('{{ column.date }}' as date),
+                {{ relation }}.{{ adapter.quote(column.column) }}
+            ){{ "," if not loop.last }}
+        {%- else %}
+            (cast(null as {{ dbt.type_string() }}), cast(null as date), cast(null as {{ dbt.type_string() }}))
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- Spark's inline tables cannot read the columns of the row they are joined to: stack() makes the rows. -#}
+{% macro spark__wide_date_cells(date_columns, relation) -%}
+    lateral stack(
+        {{ [date_columns | length, 1] | max }},
+        {%- for column in date_columns %}
+        '{{ sql_text(column.header) }}',
+        cast('{{ column.date }}' as date),
+        {{ relation }}.{{ adapter.quote(column.column) }}{{ "," if not loop.last }}
+        {%- else %}
+        cast(null as string), cast(null as date), cast(null as string)
+        {%- endfor %}
+    )
+{%- endmacro %}
+
 {#- A select of no rows with the given columns ([name, type], or a name for text): the shape a model keeps
     when the catalog has no file of its kind, so the models downstream still build. -#}
 {% macro empty_select(columns) -%}
     select
         {%- for column in columns %}
-        {%- set name, type = (column, 'text') if column is string else column %}
+        {%- set name, type = (column, dbt.type_string()) if column is string else column %}
         cast(null as {{ type }}) as {{ name }}{{ "," if not loop.last }}
         {%- endfor %}
     where 1 = 0

@@ -87,8 +87,17 @@ group by
     collapsed_kind
 {%- endmacro %}
 
+{#- The distinct values of `column`, sorted and joined by ' | '. -#}
 {% macro string_agg_distinct(column) -%}
+    {{ return(adapter.dispatch('string_agg_distinct', 'epidemic')(column)) }}
+{%- endmacro %}
+
+{% macro default__string_agg_distinct(column) -%}
     string_agg(distinct {{ column }}, ' | ' order by {{ column }})
+{%- endmacro %}
+
+{% macro spark__string_agg_distinct(column) -%}
+    listagg(distinct {{ column }}, ' | ') within group (order by {{ column }})
 {%- endmacro %}
 
 {#- Clean rows of the long files that feed `feeds` (catalog), with their resolved location, one row per

@@ -13,6 +13,13 @@
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
+{#- Java regular expressions: `$` also matches before a final line break (U+2028 and the like survive
+    trimming), `\z` only at the very end; a backslash in a Spark string literal is an escape. -#}
+{% macro spark__regex_matches(expression, pattern) -%}
+    {%- set pattern = pattern[:-1] ~ '\\z' if pattern.endswith('$') else pattern -%}
+    ({{ expression }} rlike '{{ pattern | replace('\\', '\\\\') }}')
+{%- endmacro %}
+
 {#- The value without the whitespace publishers leave around it: spaces, tabs, line breaks, no-break spaces
     (U+00A0, U+202F) and a stray byte-order mark (U+FEFF). -#}
 {% macro trimmed(column) -%}
@@ -20,7 +27,16 @@
 {%- endmacro %}
 
 {% macro whitespace_characters() -%}
+    {{ return(adapter.dispatch('whitespace_characters', 'epidemic')()) }}
+{%- endmacro %}
+
+{% macro default__whitespace_characters() -%}
     ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(8239) || chr(65279)
+{%- endmacro %}
+
+{#- Spark's chr() only makes characters up to 255 (chr(8239) is '/'): escapes in the literal instead. -#}
+{% macro spark__whitespace_characters() -%}
+    '\u0020\u0009\u000A\u000B\u000C\u000D\u00A0\u202F\uFEFF'
 {%- endmacro %}
 
 {% macro default__trimmed(column) -%}
@@ -43,20 +59,23 @@
 {% macro parse_number(column) -%}
     case
         when {{ regex_matches(trimmed(column), number_pattern()) }}
-            then cast({{ trimmed(column) }} as double precision)
+            then cast({{ trimmed(column) }} as {{ type_double() }})
     end
 {%- endmacro %}
 
 {#- A whole count: 123, 123.0 (publishers write counts as floats) or an exact integer in scientific
     notation (5.6069e+04); 123.5 is not a count, nor is anything beyond 2^53 (not exact as a double). -#}
 {% macro parse_count(column) -%}
-    {#- Nested CASEs: Postgres does not promise to test the pattern before casting in one condition. -#}
-    {%- set value = 'cast(' ~ trimmed(column) ~ ' as double precision)' %}
+    {#- Nested CASEs: Postgres does not promise to test the pattern before casting in one condition, and
+        Spark's floor() of a double beyond the bigint range raises, so the size is tested first. -#}
+    {%- set value = 'cast(' ~ trimmed(column) ~ ' as ' ~ type_double() ~ ')' %}
     case
         when {{ regex_matches(trimmed(column), number_pattern()) }}
             then case
-                when {{ value }} = floor({{ value }}) and abs({{ value }}) < 9007199254740992
-                    then cast({{ value }} as bigint)
+                when abs({{ value }}) < 9007199254740992
+                    then case
+                        when {{ value }} = floor({{ value }}) then cast({{ value }} as bigint)
+                    end
             end
     end
 {%- endmacro %}
@@ -89,9 +108,10 @@
     {#- Nested CASEs: Postgres only evaluates make_date once the parts are known to be in range. -#}
     {%- set parts = {} -%}
     {%- if spec.separators -%}
-        {%- set split = "regexp_split_to_array(" ~ trimmed(column) ~ ", '[" ~ spec.separators ~ "]')" -%}
         {%- for letter in spec.order -%}
-            {%- do parts.update({letter: "cast((" ~ split ~ ")[" ~ loop.index ~ "] as integer)"}) -%}
+            {%- do parts.update({
+                letter: "cast(" ~ nth_part(trimmed(column), '[' ~ spec.separators ~ ']', loop.index) ~ " as integer)"
+            }) -%}
         {%- endfor -%}
     {%- else -%}
         {%- do parts.update({
@@ -118,6 +138,19 @@
     end
 {%- endmacro %}
 
+{#- The n-th part (from 1) of `text` split where the regular expression `separator` matches. -#}
+{% macro nth_part(text, separator, n) -%}
+    {{ return(adapter.dispatch('nth_part', 'epidemic')(text, separator, n)) }}
+{%- endmacro %}
+
+{% macro default__nth_part(text, separator, n) -%}
+    (regexp_split_to_array({{ text }}, '{{ separator }}'))[{{ n }}]
+{%- endmacro %}
+
+{% macro spark__nth_part(text, separator, n) -%}
+    try_element_at(split({{ text }}, '{{ separator }}'), {{ n }})
+{%- endmacro %}
+
 {#- "<label>: '<raw>' is not a <kind>" when the raw cell has text but parsed to NULL; `label` is the
     publisher's header (default: the raw column). Publishers write undefined ratios (x / 0) as inf or
     nan: those are NULL, not errors. -#}
@@ -133,7 +166,16 @@
 
 {#- Text for inside a SQL string literal. -#}
 {% macro sql_text(text) -%}
-    {{- text | replace("'", "''") -}}
+    {{- return(adapter.dispatch('sql_text', 'epidemic')(text)) -}}
+{%- endmacro %}
+
+{% macro default__sql_text(text) -%}
+    {{- return(text | replace("'", "''")) -}}
+{%- endmacro %}
+
+{#- A backslash starts an escape in a Spark string literal. -#}
+{% macro spark__sql_text(text) -%}
+    {{- return(text | replace('\\', '\\\\') | replace("'", "''")) -}}
 {%- endmacro %}
 
 {#- Join the reasons that apply (NULL ones are skipped); NULL when the row is clean. -#}

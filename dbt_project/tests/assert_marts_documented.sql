@@ -41,17 +41,17 @@
 {% if problems -%}
     {%- for problem in problems %}
     select
-        cast('{{ problem[0] }}' as text) as model_name,
-        cast({{ "'" ~ problem[1] ~ "'" if problem[1] is not none else 'null' }} as text) as column_name,
-        cast('{{ problem[2] }}' as text) as problem
+        cast('{{ problem[0] }}' as {{ dbt.type_string() }}) as model_name,
+        cast({{ "'" ~ problem[1] ~ "'" if problem[1] is not none else 'null' }} as {{ dbt.type_string() }}) as column_name,
+        cast('{{ problem[2] }}' as {{ dbt.type_string() }}) as problem
         {%- if not loop.last %}
     union all
         {%- endif %}
     {%- endfor %}
 {%- else -%}
     select
-        cast(null as text) as model_name,
-        cast(null as text) as column_name,
-        cast(null as text) as problem
+        cast(null as {{ dbt.type_string() }}) as model_name,
+        cast(null as {{ dbt.type_string() }}) as column_name,
+        cast(null as {{ dbt.type_string() }}) as problem
     where 1 = 0
 {%- endif %}

@@ -50,10 +50,10 @@ days_edited_through_api as (
 
 unreconciled as (
     select
-        cast(date as text) as failing_day,
-        'published ' || coalesce(cast(published_cases as text), '-') || ' / mart '
-        || coalesce(cast(mart_cases as text), '-') || ' / provinces '
-        || coalesce(cast(province_cases as text), '-') || ' cases' as detail
+        cast(date as {{ dbt.type_string() }}) as failing_day,
+        'published ' || coalesce(cast(published_cases as {{ dbt.type_string() }}), '-') || ' / mart '
+        || coalesce(cast(mart_cases as {{ dbt.type_string() }}), '-') || ' / provinces '
+        || coalesce(cast(province_cases as {{ dbt.type_string() }}), '-') || ' cases' as detail
     from reconciliation
     where
         not is_reconciled
@@ -63,8 +63,8 @@ unreconciled as (
 
 nothing_compared as (
     select
-        cast(null as text) as failing_day,
-        'day_wise.csv has ' || cast(day_wise_loaded.loaded_rows as text)
+        cast(null as {{ dbt.type_string() }}) as failing_day,
+        'day_wise.csv has ' || cast(day_wise_loaded.loaded_rows as {{ dbt.type_string() }})
         || ' clean rows but qa_reconciliation_world_daily is empty' as detail
     from day_wise_loaded
     where

@@ -23,7 +23,7 @@ with snapshots as (
                 {%- endfor %}
             end
         {%- else %}
-            cast(null as text)
+            cast(null as {{ dbt.type_string() }})
         {%- endif %} as dated_by,
         snapshot_rows._source_table,
         snapshot_rows._source_file,

@@ -29,27 +29,36 @@ completed as (
         ) as recovered_new_filled,
         coalesce(
             located.cases_cumulative,
-            sum(located.cases_new) over (series rows between unbounded preceding and current row)
+            sum(located.cases_new) over series_to_date
         ) as cases_cumulative_filled,
         coalesce(
             located.deaths_cumulative,
-            sum(located.deaths_new) over (series rows between unbounded preceding and current row)
+            sum(located.deaths_new) over series_to_date
         ) as deaths_cumulative_filled,
         min(located.reported_date)
             over (partition by located.epidemic_code, located.source_code, located.location_name)
             as series_start
     from located
-    window series as (partition by epidemic_code, source_code, location_name order by reported_date)
+    -- series_to_date repeats series: Spark cannot add a frame to a named window
+    window
+        series as (partition by epidemic_code, source_code, location_name order by reported_date),
+        series_to_date as (
+            partition by epidemic_code, source_code, location_name
+            order by reported_date
+            rows between unbounded preceding and current row
+        )
 ),
 
 averaged as (
     select
         completed.*,
         cast(
-            {{ trailing_average('cases_new_filled', 'reported_date', 'series_start', series_key) }} as double precision
+            {{ trailing_average('cases_new_filled', 'reported_date', 'series_start', series_key) }}
+            as {{ type_double() }}
         ) as cases_new_7d_avg,
         cast(
-            {{ trailing_average('deaths_new_filled', 'reported_date', 'series_start', series_key) }} as double precision
+            {{ trailing_average('deaths_new_filled', 'reported_date', 'series_start', series_key) }}
+            as {{ type_double() }}
         ) as deaths_new_7d_avg
     from completed
 ),
@@ -62,8 +71,8 @@ checked as (
                 or averaged.recovered_cumulative < 0
                 then 'a count to date below 0 once the new counts of the series are summed'
             when averaged.deaths_cumulative_filled > averaged.cases_cumulative_filled
-                then 'deaths to date (' || cast(averaged.deaths_cumulative_filled as text)
-                    || ') above cases to date (' || cast(averaged.cases_cumulative_filled as text)
+                then 'deaths to date (' || cast(averaged.deaths_cumulative_filled as {{ dbt.type_string() }})
+                    || ') above cases to date (' || cast(averaged.cases_cumulative_filled as {{ dbt.type_string() }})
                     || ') once the files of the series are combined'
         end as _held_back_reason
     from averaged

@@ -51,7 +51,7 @@ line_list_counts as (
         epidemic_code,
         source_code,
         location_name,
-        cast(null as text) as province_name,
+        cast(null as {{ dbt.type_string() }}) as province_name,
         reported_date,
         {%- for measure in measures %}
             case when measure = '{{ measure }}' then case_count end as {{ measure }},

@@ -15,7 +15,7 @@ counted as (
             epidemic_code,
             location_name,
             reported_date,
-            cast('{{ entry.counts }}' as text) as measure,
+            cast('{{ entry.counts }}' as {{ dbt.type_string() }}) as measure,
             count(*) as case_count,
             min(_source_file) as _source_file,
             min(_source_line) as _source_line,

@@ -18,7 +18,7 @@ cells_{{ loop.index }} as (
         {%- for name in id_columns %}
         wide_rows.{{ name }},
         {%- endfor %}
-        cast('{{ entry['values'] }}' as text) as measure,
+        cast('{{ entry['values'] }}' as {{ dbt.type_string() }}) as measure,
         {%- set rules = catalog_spec()['columns'][entry['values']] %}
         cast({{ rules.get('min') if rules.get('min') is not none else 'null' }} as bigint) as measure_min,
         cells.header,
@@ -30,18 +30,7 @@ cells_{{ loop.index }} as (
     from {{ ref('stg_sources__wide_rows') }} as wide_rows
     inner join {{ source(entry.publisher, entry.table) }} as raw_rows
         on wide_rows._source_line = raw_rows._source_line
-    cross join lateral (
-        values
-        {%- for column in date_columns %}
-            (
-                '{{ sql_text(column.header) }}',
-                cast('{{ column.date }}' as date),
-                raw_rows.{{ adapter.quote(column.column) }}
-            ){{ "," if not loop.last }}
-        {%- else %}
-            (cast(null as text), cast(null as date), cast(null as text))
-        {%- endfor %}
-    ) as cells (header, reported_date, cell_value)
+    cross join {{ wide_date_cells(date_columns, 'raw_rows') }} as cells (header, reported_date, cell_value)
     where
         wide_rows._source_table = '{{ entry.table }}'
         and wide_rows._quarantine_reason is null
@@ -84,12 +73,12 @@ parsed as (
                 then 'column ' || unioned.header || ': ''' || unioned.cell_value || ''' is not a whole number'
             when {{ parse_count('unioned.cell_value') }} < unioned.measure_min
                 then 'column ' || unioned.header || ': ''' || unioned.cell_value || ''' is below '
-                || cast(unioned.measure_min as text)
+                || cast(unioned.measure_min as {{ dbt.type_string() }})
             when unioned.reported_date > {{ latest_valid_date() }}
                 then 'column ' || unioned.header || ': the date is after the load date'
             when unioned.reported_date < epidemics.start_date
                 then 'column ' || unioned.header || ': the date is before ' || unioned.epidemic_code || ' began ('
-                || cast(epidemics.start_date as text) || ')'
+                || cast(epidemics.start_date as {{ dbt.type_string() }}) || ')'
         end as _quarantine_reason,
         unioned._source_file,
         unioned._source_line,

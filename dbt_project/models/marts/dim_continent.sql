@@ -4,8 +4,8 @@ with continents as (
 
 final as (
     select
-        cast(continent_code as text) as continent_code,
-        cast(continent_name as text) as continent_name,
+        cast(continent_code as {{ dbt.type_string() }}) as continent_code,
+        cast(continent_name as {{ dbt.type_string() }}) as continent_name,
         cast(population as bigint) as population
     from continents
 )

@@ -17,9 +17,7 @@ bounds as (
 days as (
     select cast(series.day_start as date) as date_day
     from bounds
-    cross join generate_series(
-        cast(bounds.first_date as timestamp), cast(bounds.last_date as timestamp), interval '1 day'
-    ) as series (day_start)
+    cross join {{ day_series('bounds.first_date', 'bounds.last_date') }} as series (day_start)
 ),
 
 final as (
@@ -29,11 +27,11 @@ final as (
         cast(extract(quarter from date_day) as integer) as quarter,
         cast(extract(month from date_day) as integer) as month,
         cast(extract(day from date_day) as integer) as day_of_month,
-        cast(extract(isodow from date_day) as integer) as iso_day_of_week,
+        cast({{ iso_day_of_week('date_day') }} as integer) as iso_day_of_week,
         cast(extract(week from date_day) as integer) as iso_week,
         cast(date_trunc('week', date_day) as date) as week_start,
         cast(date_trunc('month', date_day) as date) as month_start,
-        extract(isodow from date_day) in (6, 7) as is_weekend
+        {{ iso_day_of_week('date_day') }} in (6, 7) as is_weekend
     from days
 )
 

@@ -17,11 +17,11 @@ with catalog_codes as (
 
 final as (
     select
-        cast(source_code as text) as source_code,
-        cast(epidemic_code as text) as epidemic_code,
-        cast(description as text) as description,
-        cast(reference_source_code as text) as reference_source_code,
-        cast(file_names as text) as file_names
+        cast(source_code as {{ dbt.type_string() }}) as source_code,
+        cast(epidemic_code as {{ dbt.type_string() }}) as epidemic_code,
+        cast(description as {{ dbt.type_string() }}) as description,
+        cast(reference_source_code as {{ dbt.type_string() }}) as reference_source_code,
+        cast(file_names as {{ dbt.type_string() }}) as file_names
     from catalog_codes
 )
 

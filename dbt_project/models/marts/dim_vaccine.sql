@@ -4,11 +4,11 @@ with vaccines as (
 
 final as (
     select
-        cast(vaccine_name as text) as vaccine_name,
-        cast(manufacturer as text) as manufacturer,
-        cast(technology as text) as technology,
-        cast(doses as text) as doses,
-        cast(epidemic_code as text) as epidemic_code
+        cast(vaccine_name as {{ dbt.type_string() }}) as vaccine_name,
+        cast(manufacturer as {{ dbt.type_string() }}) as manufacturer,
+        cast(technology as {{ dbt.type_string() }}) as technology,
+        cast(doses as {{ dbt.type_string() }}) as doses,
+        cast(epidemic_code as {{ dbt.type_string() }}) as epidemic_code
     from vaccines
 )
 

@@ -15,12 +15,12 @@ countries as (
 
 final as (
     select
-        cast({{ surrogate_key(daily_key) }} as text) as epidemic_daily_id,
-        cast(averaged.epidemic_code as text) as epidemic_code,
-        cast(averaged.source_code as text) as source_code,
-        cast(averaged.location_name as text) as location_name,
-        cast(averaged.country_iso3 as text) as country_iso3,
-        cast(averaged.location_kind as text) as location_kind,
+        cast({{ surrogate_key(daily_key) }} as {{ dbt.type_string() }}) as epidemic_daily_id,
+        cast(averaged.epidemic_code as {{ dbt.type_string() }}) as epidemic_code,
+        cast(averaged.source_code as {{ dbt.type_string() }}) as source_code,
+        cast(averaged.location_name as {{ dbt.type_string() }}) as location_name,
+        cast(averaged.country_iso3 as {{ dbt.type_string() }}) as country_iso3,
+        cast(averaged.location_kind as {{ dbt.type_string() }}) as location_kind,
         cast(averaged.reported_date as date) as date,
         cast(averaged.cases_cumulative_filled as bigint) as cases_cumulative,
         cast(averaged.cases_new_filled as bigint) as cases_new,
@@ -28,25 +28,25 @@ final as (
         cast(averaged.deaths_new_filled as bigint) as deaths_new,
         cast(averaged.recovered_cumulative as bigint) as recovered_cumulative,
         cast(averaged.recovered_new_filled as bigint) as recovered_new,
-        cast(averaged.cases_new_7d_avg as float8) as cases_new_7d_avg,
-        cast(averaged.deaths_new_7d_avg as float8) as deaths_new_7d_avg,
+        cast(averaged.cases_new_7d_avg as {{ type_double() }}) as cases_new_7d_avg,
+        cast(averaged.deaths_new_7d_avg as {{ type_double() }}) as deaths_new_7d_avg,
         cast(countries.population as bigint) as population,
-        cast({{ per_million('averaged.cases_cumulative_filled', 'countries.population') }} as float8)
+        cast({{ per_million('averaged.cases_cumulative_filled', 'countries.population') }} as {{ type_double() }})
             as cases_cumulative_per_million,
-        cast({{ per_million('averaged.deaths_cumulative_filled', 'countries.population') }} as float8)
+        cast({{ per_million('averaged.deaths_cumulative_filled', 'countries.population') }} as {{ type_double() }})
             as deaths_cumulative_per_million,
-        cast({{ per_million('averaged.cases_new_7d_avg', 'countries.population') }} as float8)
+        cast({{ per_million('averaged.cases_new_7d_avg', 'countries.population') }} as {{ type_double() }})
             as cases_new_7d_avg_per_million,
-        cast({{ per_million('averaged.deaths_new_7d_avg', 'countries.population') }} as float8)
+        cast({{ per_million('averaged.deaths_new_7d_avg', 'countries.population') }} as {{ type_double() }})
             as deaths_new_7d_avg_per_million,
         coalesce(averaged.cases_new_filled < 0, false) as is_cases_new_negative,
         coalesce(averaged.deaths_new_filled < 0, false) as is_deaths_new_negative,
         (averaged.cases_new is null and averaged.cases_new_filled is not null)
         or (averaged.cases_cumulative is null and averaged.cases_cumulative_filled is not null) as is_derived,
-        cast(averaged.source_location_names as text) as source_location_names,
-        cast(averaged._source_file as text) as source_file,
+        cast(averaged.source_location_names as {{ dbt.type_string() }}) as source_location_names,
+        cast(averaged._source_file as {{ dbt.type_string() }}) as source_file,
         cast(averaged._source_line as bigint) as source_line,
-        cast(averaged._load_id as text) as load_id
+        cast(averaged._load_id as {{ dbt.type_string() }}) as load_id
     from averaged
     left join countries on averaged.country_iso3 = countries.country_iso3
 )

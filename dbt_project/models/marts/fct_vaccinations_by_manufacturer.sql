@@ -10,18 +10,18 @@ held_back as (
 
 final as (
     select
-        cast({{ surrogate_key(['resolved_name', 'reported_date', 'vaccine_name']) }} as text)
+        cast({{ surrogate_key(['resolved_name', 'reported_date', 'vaccine_name']) }} as {{ dbt.type_string() }})
             as vaccination_by_manufacturer_id,
-        cast(resolved_name as text) as location_name,
-        cast(country_iso3 as text) as country_iso3,
-        cast(location_kind as text) as location_kind,
+        cast(resolved_name as {{ dbt.type_string() }}) as location_name,
+        cast(country_iso3 as {{ dbt.type_string() }}) as country_iso3,
+        cast(location_kind as {{ dbt.type_string() }}) as location_kind,
         cast(reported_date as date) as date,
-        cast(vaccine_name as text) as vaccine_name,
+        cast(vaccine_name as {{ dbt.type_string() }}) as vaccine_name,
         cast(doses_total as bigint) as doses_total,
-        cast(location_name as text) as source_location_name,
-        cast(_source_file as text) as source_file,
+        cast(location_name as {{ dbt.type_string() }}) as source_location_name,
+        cast(_source_file as {{ dbt.type_string() }}) as source_file,
         cast(_source_line as bigint) as source_line,
-        cast(_load_id as text) as load_id
+        cast(_load_id as {{ dbt.type_string() }}) as load_id
     from located
     where not exists (
             select 1 from held_back

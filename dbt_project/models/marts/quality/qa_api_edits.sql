@@ -11,13 +11,13 @@ in_force as (
 final as (
     select
         cast(events.edit_id as bigint) as edit_id,
-        cast(events.resource as text) as resource,
-        cast(events.row_key as text) as row_key,
-        cast(events.operation as text) as operation,
-        cast(events.changes as text) as changes,
-        cast(events.batch_id as text) as batch_id,
-        cast(events.reason as text) as reason,
-        cast(events.edited_by as text) as edited_by,
+        cast(events.resource as {{ dbt.type_string() }}) as resource,
+        cast(events.row_key as {{ dbt.type_string() }}) as row_key,
+        cast(events.operation as {{ dbt.type_string() }}) as operation,
+        cast(events.changes as {{ dbt.type_string() }}) as changes,
+        cast(events.batch_id as {{ dbt.type_string() }}) as batch_id,
+        cast(events.reason as {{ dbt.type_string() }}) as reason,
+        cast(events.edited_by as {{ dbt.type_string() }}) as edited_by,
         cast(events.edited_at as timestamp) as edited_at,
         cast(in_force.edit_id is not null as boolean) as is_in_force
     from events

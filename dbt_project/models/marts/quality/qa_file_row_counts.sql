@@ -52,16 +52,16 @@ raw_counts as (
 
 final as (
     select
-        cast(raw_counts.raw_table as text) as raw_table,
-        cast(registry.file_name as text) as file_name,
-        cast(registry.source_file as text) as source_file,
+        cast(raw_counts.raw_table as {{ dbt.type_string() }}) as raw_table,
+        cast(registry.file_name as {{ dbt.type_string() }}) as file_name,
+        cast(registry.source_file as {{ dbt.type_string() }}) as source_file,
         cast(registry.data_lines as bigint) as file_lines,
         cast(registry.rejected_lines as bigint) as rejected_lines,
         cast(registry.loaded_rows as bigint) as registry_rows,
         cast(raw_counts.raw_rows as bigint) as raw_rows,
         cast(coalesce(staged_counts.clean_rows, 0) as bigint) as clean_rows,
         cast(coalesce(staged_counts.quarantined_rows, 0) as bigint) as quarantined_rows,
-        cast(registry.status as text) as last_status,
+        cast(registry.status as {{ dbt.type_string() }}) as last_status,
         cast(registry.last_loaded_at as timestamp) as last_loaded_at
     from raw_counts
     left join staged_counts on raw_counts.raw_table = staged_counts.raw_table

@@ -21,26 +21,26 @@ pairs as (
     {%- endif %}
     {%- else %}
     select
-        cast(null as text) as source_code,
-        cast(null as text) as reference_source_code
+        cast(null as {{ dbt.type_string() }}) as source_code,
+        cast(null as {{ dbt.type_string() }}) as reference_source_code
     where 1 = 0
     {%- endfor %}
 ),
 
 final as (
     select
-        cast(compared.source_code as text) as source_code,
-        cast(pairs.reference_source_code as text) as reference_source_code,
-        cast(compared.epidemic_code as text) as epidemic_code,
-        cast(compared.country_iso3 as text) as country_iso3,
-        cast(compared.location_name as text) as location_name,
+        cast(compared.source_code as {{ dbt.type_string() }}) as source_code,
+        cast(pairs.reference_source_code as {{ dbt.type_string() }}) as reference_source_code,
+        cast(compared.epidemic_code as {{ dbt.type_string() }}) as epidemic_code,
+        cast(compared.country_iso3 as {{ dbt.type_string() }}) as country_iso3,
+        cast(compared.location_name as {{ dbt.type_string() }}) as location_name,
         cast(compared.date as date) as date,
         cast(compared.cases_cumulative as bigint) as cases_cumulative,
         cast(reference.cases_cumulative as bigint) as reference_cases_cumulative,
         cast(compared.cases_cumulative - reference.cases_cumulative as bigint) as cases_difference,
         cast(
-            (compared.cases_cumulative - reference.cases_cumulative) * 1.0
-            / nullif(reference.cases_cumulative, 0) as float8
+            (compared.cases_cumulative - reference.cases_cumulative) * {{ double_literal('1.0') }}
+            / nullif(reference.cases_cumulative, 0) as {{ type_double() }}
         ) as cases_relative_difference,
         cast(compared.deaths_cumulative as bigint) as deaths_cumulative,
         cast(reference.deaths_cumulative as bigint) as reference_deaths_cumulative,

@@ -79,12 +79,12 @@ unioned as (
 
 final as (
     select
-        cast(raw_table as text) as raw_table,
-        cast(_source_file as text) as source_file,
+        cast(raw_table as {{ dbt.type_string() }}) as raw_table,
+        cast(_source_file as {{ dbt.type_string() }}) as source_file,
         cast(_source_line as bigint) as source_line,
-        cast(quarantine_level as text) as quarantine_level,
-        cast(reason as text) as reason,
-        cast(_load_id as text) as load_id
+        cast(quarantine_level as {{ dbt.type_string() }}) as quarantine_level,
+        cast(reason as {{ dbt.type_string() }}) as reason,
+        cast(_load_id as {{ dbt.type_string() }}) as load_id
     from unioned
 )
 

@@ -10,8 +10,8 @@ resolved as (
 
 final as (
     select
-        cast(occurrences.location_name as text) as location_name,
-        cast({{ string_agg_distinct('occurrences._source_file') }} as text) as source_files,
+        cast(occurrences.location_name as {{ dbt.type_string() }}) as location_name,
+        cast({{ string_agg_distinct('occurrences._source_file') }} as {{ dbt.type_string() }}) as source_files,
         cast(sum(occurrences.row_count) as bigint) as row_count
     from occurrences
     inner join resolved on occurrences.location_name = resolved.location_name
