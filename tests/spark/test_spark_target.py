@@ -4,6 +4,7 @@ equal the DuckDB build's row for row, the API answers from them, and an unchange
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -62,7 +63,8 @@ def test_every_dbt_test_passes_on_spark(spark_sample_build: BackgroundBuild) -> 
     results = json.loads((spark_sample_build.dbt_target_path / "run_results.json").read_text())["results"]
     manifest = json.loads((spark_sample_build.dbt_target_path / "manifest.json").read_text())
     assert manifest["metadata"]["adapter_type"] == "spark"
-    statuses = {result["unique_id"]: result["status"] for result in results}
+    built = ("model", "seed", "test", "unit_test")
+    statuses = {result["unique_id"]: result["status"] for result in results if result["unique_id"].startswith(built)}
     failed = {node: status for node, status in statuses.items() if status not in ("pass", "success")}
     assert not failed, failed
     enabled_tests = {node for node, spec in manifest["nodes"].items() if spec["resource_type"] == "test"}
@@ -75,18 +77,7 @@ def test_spark_marts_equal_the_duckdb_build_row_for_row(sample_duckdb: Target, s
     conn = duckdb.connect()
     conn.execute(f"attach '{sample_duckdb.duckdb_file}' as duck (read_only)")
     conn.execute(f"attach '{sample_spark.duckdb_file}' as spark (read_only)")
-    tables = [
-        name
-        for (name,) in conn.execute(
-            "select table_name from duck.information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall()
-    ]
-    published = [
-        name
-        for (name,) in conn.execute(
-            "select table_name from spark.information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall()
-    ]
+    tables, published = _marts(conn, "duck"), _marts(conn, "spark")
     assert tables == published
     assert set(MARTS) <= set(tables)
     differing = {}
@@ -113,7 +104,7 @@ def test_the_api_answers_from_spark_built_marts(sample_duckdb: Target, sample_sp
         with TestClient(create_app(settings)) as client:
             daily = client.get(
                 "/daily-statistics",
-                params={"country_iso3": "eq.DEU", "order": "date.asc,source_code.asc", "limit": "20"},
+                params={"country_iso3": "eq.GBR", "order": "date.asc,source_code.asc", "limit": "20"},
                 headers=headers,
             )
             countries = client.get("/countries", params={"order": "country_iso3.asc"}, headers=headers)
@@ -124,18 +115,22 @@ def test_the_api_answers_from_spark_built_marts(sample_duckdb: Target, sample_sp
     spark = answers(sample_spark.duckdb_file, "spark")
     duck = answers(sample_duckdb.duckdb_file, "duckdb")
     assert spark["health"]["target"] == "spark"
-    assert spark["daily"]["data"], "the sample has Germany's daily figures"
+    assert spark["daily"]["data"], "the sample has the United Kingdom's daily figures"
     assert spark["daily"] == duck["daily"]
     assert spark["countries"] == duck["countries"]
 
 
-def test_an_unchanged_rerun_is_a_no_op_without_spark(sample_spark: Target) -> None:
+def test_an_unchanged_rerun_is_a_no_op_without_spark(sample_spark: Target, tmp_path: Path) -> None:
     target = Target(name="spark", duckdb_path=sample_spark.duckdb_file, lake_path=sample_spark.lake)
     before = scalar(target, "select count(*) from marts.fct_epidemic_daily")
     assert run(SAMPLE_DIR, target) == 0
-    assert scalar(target, "select status from ops.elt_runs order by finished_at desc limit 1") == "no_op"
-    assert scalar(target, "select seconds_dbt from ops.elt_runs order by finished_at desc limit 1") == 0
-    assert scalar(target, "select count(*) from marts.fct_epidemic_daily") == before
+    # Read a copy: an API of another test may still hold the replaced file open in this process, and DuckDB
+    # hands one open database per path to every connection of a process.
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(target.duckdb_file, copy)
+    last = rows(target.at(copy), "select status, seconds_dbt from ops.elt_runs order by finished_at desc limit 1")
+    assert last == [("no_op", 0)]
+    assert scalar(target.at(copy), "select count(*) from marts.fct_epidemic_daily") == before
 
 
 @pytest.mark.parametrize("table", ["file_registry", "rejected_lines", "api_edits", "full_grouped"])
