@@ -30,6 +30,11 @@ def _reads_spark_sample(item: pytest.Item) -> bool:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that change the shared Spark build of the sample go last, whatever order the paths came in."""
+    items.sort(key=lambda item: item.get_closest_marker("changes_spark_sample") is not None)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the sample's Spark build at once when a selected test reads it: it runs beside the others."""
     if not java_missing() and any(_reads_spark_sample(item) for item in session.items):

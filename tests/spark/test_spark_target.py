@@ -1,5 +1,6 @@
 """ELT_TARGET=spark on the shipped sample, in local mode: every dbt test passes on Spark, the published marts
-equal the DuckDB build's row for row, the API answers from them, and an unchanged rerun does nothing."""
+equal the DuckDB build's row for row, the API answers from them, an unchanged rerun does nothing, and a
+failed run leaves the published marts as they were until the next run rebuilds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,48 +16,12 @@ from api.core.config import Settings
 from api.core.security import Role
 from ingest.elt import run
 from ingest.warehouse import Target
+from scripts.compare_marts import compare, table_sums
 from tests.api.conftest import bearer
 from tests.conftest import SAMPLE_DIR
-from tests.dbt.test_build import MARTS
+from tests.dbt.test_build import EXPECTED_NON_EMPTY, MARTS
 from tests.support.spark import SAMPLE_RUN_ID, BackgroundBuild
 from tests.support.warehouse import rows, scalar
-
-
-def _marts(conn: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    found = conn.execute(
-        "select table_name from information_schema.tables "
-        "where table_catalog = ? and table_schema = 'marts' order by 1",
-        [catalog],
-    ).fetchall()
-    return [name for (name,) in found]
-
-
-def _columns(conn: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[tuple[str, str]]:
-    return conn.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_catalog = ? and table_schema = 'marts' and table_name = ? order by ordinal_position",
-        [catalog, table],
-    ).fetchall()
-
-
-def _checksum(conn: duckdb.DuckDBPyConnection, catalog: str, table: str, columns: list[tuple[str, str]]) -> tuple:
-    """Row count and an md5 over the rows as text, sorted: equal only when both hold the same rows. Doubles are
-    compared to 9 significant digits (the engines may sum in another order); timestamps of loading are left
-    out (each build records its own)."""
-    parts = []
-    for name, data_type in columns:
-        if data_type.startswith("TIMESTAMP"):
-            continue
-        value = f'"{name}"'
-        if data_type in ("DOUBLE", "FLOAT"):
-            value = f"printf('%.9g', {value})"
-        parts.append(f"coalesce(cast({value} as varchar), '<null>')")
-    row_text = " || '|' || ".join(parts)
-    sql = (
-        f"select count(*), md5(coalesce(string_agg(row_text, chr(10) order by row_text), '')) "
-        f"from (select {row_text} as row_text from {catalog}.marts.{table})"
-    )
-    return conn.execute(sql).fetchone()
 
 
 def test_every_dbt_test_passes_on_spark(spark_sample_build: BackgroundBuild) -> None:
@@ -74,20 +39,10 @@ def test_every_dbt_test_passes_on_spark(spark_sample_build: BackgroundBuild) -> 
 
 
 def test_spark_marts_equal_the_duckdb_build_row_for_row(sample_duckdb: Target, sample_spark: Target) -> None:
-    conn = duckdb.connect()
-    conn.execute(f"attach '{sample_duckdb.duckdb_file}' as duck (read_only)")
-    conn.execute(f"attach '{sample_spark.duckdb_file}' as spark (read_only)")
-    tables, published = _marts(conn, "duck"), _marts(conn, "spark")
-    assert tables == published
-    assert set(MARTS) <= set(tables)
-    differing = {}
-    for table in tables:
-        columns = _columns(conn, "duck", table)
-        assert [name for name, _ in _columns(conn, "spark", table)] == [name for name, _ in columns], table
-        duck, spark = _checksum(conn, "duck", table, columns), _checksum(conn, "spark", table, columns)
-        if duck != spark:
-            differing[table] = (duck, spark)
-    assert not differing, differing
+    sums = table_sums(sample_duckdb.duckdb_file)
+    assert set(MARTS) <= set(sums)
+    assert all(table.rows for name, table in sums.items() if name in EXPECTED_NON_EMPTY)
+    assert compare(sample_duckdb.duckdb_file, sample_spark.duckdb_file) == {}
 
 
 def test_load_ids_name_the_spark_run(sample_spark: Target) -> None:
@@ -136,3 +91,36 @@ def test_an_unchanged_rerun_is_a_no_op_without_spark(sample_spark: Target, tmp_p
 @pytest.mark.parametrize("table", ["file_registry", "rejected_lines", "api_edits", "full_grouped"])
 def test_raw_is_parquet_in_the_lake(sample_spark: Target, table: str) -> None:
     assert list((sample_spark.lake / "raw" / table).glob("*.parquet")), table
+
+
+DAY_WISE_EXTRA_LINE = "2020-03-29,200000,4500,58000,137500,9419,31,935,2.25,29.0,7.76,11\n"
+
+
+def _day_wise_rows(target: Target, folder: Path) -> int:
+    """day_wise.csv's raw rows as the published qa_file_row_counts says, read from a copy of the serving file
+    (another test's API may hold the replaced file open in this process)."""
+    copy = folder / f"served-{len(list(folder.iterdir()))}.duckdb"
+    shutil.copyfile(target.duckdb_file, copy)
+    return scalar(
+        target.at(copy), "select raw_rows from marts.qa_file_row_counts where source_file = 'covid19/day_wise.csv'"
+    )
+
+
+@pytest.mark.changes_spark_sample
+def test_a_failed_spark_run_keeps_the_published_marts_and_the_next_run_recovers(
+    sample_spark: Target, sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    assert _day_wise_rows(sample_spark, copies) == 28
+    with (sample_copy / "covid19" / "day_wise.csv").open("a") as day_wise:
+        day_wise.write(DAY_WISE_EXTRA_LINE)
+
+    monkeypatch.setenv("SPARK_MASTER", "no-such-master")  # Spark cannot start: dbt fails
+    assert run(sample_copy, sample_spark) == 1
+    assert _day_wise_rows(sample_spark, copies) == 28, "a failed run must leave the published marts as they were"
+    assert len(pq.read_table(sample_spark.lake / "raw" / "day_wise").column("date")) == 29  # raw already has it
+
+    monkeypatch.delenv("SPARK_MASTER")
+    assert run(sample_copy, sample_spark) == 0  # the file is unchanged since the failed run: rebuilt anyway
+    assert _day_wise_rows(sample_spark, copies) == 29
