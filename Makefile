@@ -71,8 +71,12 @@ format: catalog ## Apply ruff format and sqlfluff fix
 	$(BIN)/ruff format ingest api dashboards tests bench scripts
 	$(BIN)/sqlfluff fix dbt_project/models
 
-test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB and Postgres, end-to-end on real data
-	$(BIN)/pytest
+# Tests run on TEST_WORKERS processes (pytest-xdist; `auto`: one per core); the readers of the Spark build
+# share one worker (--dist loadgroup), so the sample is built on Spark once.
+TEST_WORKERS ?= auto
+
+test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB, Postgres and Spark, end-to-end on real data
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP) ## The ELT cost curve: 1x/10x/100x the real files, DuckDB and Postgres (Spark local: 1x, 10x), vs floors; BENCHMARKS.md + .svg
 	$(BIN)/python -m bench.bench_curve $(BENCH_ARGS)

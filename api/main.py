@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from api.core.config import Settings, get_settings
@@ -31,6 +32,15 @@ Errors always have the shape `{"code", "message", "details", "hint"}`.
 """
 
 
+def _metrics_registry() -> CollectorRegistry:
+    """One registry per app, with the process metrics the default one has: an app's /metrics counts that
+    app's requests only, however many apps a process makes (the tests make one per configuration)."""
+    registry = CollectorRegistry()
+    for collector in (ProcessCollector, PlatformCollector, GCCollector):
+        collector(registry=registry)
+    return registry
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; `settings` defaults to the environment (invalid ones stop start-up)."""
     settings = settings or get_settings()
@@ -44,7 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(KeyReads)  # added first, so it is the innermost: limits, metrics and logs wrap it
     install_rate_limits(app, settings)
     app.add_middleware(RequestLogMiddleware)
-    Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
+    Instrumentator(excluded_handlers=["/metrics"], registry=_metrics_registry()).instrument(app).expose(
+        app, include_in_schema=False
+    )
     # Starlette (and the metrics, to name the route) tries routes in order: the reads by key first, even
     # before FastAPI's own /docs routes, then the edit log's reads, the lists, the writes, the admin routes.
     key_reads, lists = resources.build_routers()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,13 +14,30 @@ import pytest
 from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target
 from tests.support import postgres
-from tests.support.spark import SAMPLE_RUN_ID, BackgroundBuild, java_missing
+from tests.support.spark import FOLDER_VARIABLE, SAMPLE_RUN_ID, BackgroundBuild, java_missing
+
+_OWNS_SPARK_FOLDER = pytest.StashKey[bool]()
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 REAL_DATA_DIR = Path(os.environ.get("REAL_DATA_DIR") or PROJECT_ROOT.parent / "shared" / "data")
 
 
-_SPARK_SAMPLE = BackgroundBuild(SAMPLE_DIR)
+def _spark_sample() -> BackgroundBuild:
+    return BackgroundBuild(Path(os.environ[FOLDER_VARIABLE]), SAMPLE_DIR)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process (or the only one) names the Spark sample build's folder; xdist workers
+    inherit it, so they share one build."""
+    if FOLDER_VARIABLE not in os.environ:
+        os.environ[FOLDER_VARIABLE] = tempfile.mkdtemp(prefix="spark-sample-")
+        config.stash[_OWNS_SPARK_FOLDER] = True
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(_OWNS_SPARK_FOLDER, False):
+        _spark_sample().stop()
+        shutil.rmtree(os.environ.pop(FOLDER_VARIABLE), ignore_errors=True)
 
 
 def _reads_spark_sample(item: pytest.Item) -> bool:
@@ -38,11 +56,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the sample's Spark build at once when a selected test reads it: it runs beside the others."""
     if not java_missing() and any(_reads_spark_sample(item) for item in session.items):
-        _SPARK_SAMPLE.start()
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    _SPARK_SAMPLE.cleanup()
+        _spark_sample().start()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -103,9 +117,10 @@ def spark_sample_build() -> BackgroundBuild:
     reason = java_missing()
     if reason:
         pytest.skip(reason)
-    code = _SPARK_SAMPLE.wait()
-    assert code == 0, f"ELT_TARGET=spark make elt on the sample must succeed; its log ends:\n{_SPARK_SAMPLE.log_tail()}"
-    return _SPARK_SAMPLE
+    build = _spark_sample()
+    code = build.wait()
+    assert code == 0, f"ELT_TARGET=spark make elt on the sample must succeed; its log ends:\n{build.log_tail()}"
+    return build
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import pytest
 from ingest.warehouse import Target
 
 
-@pytest.fixture(params=["duckdb", "postgres", "spark"])
+# The Spark build's readers share one xdist worker (`--dist loadgroup`), so the build runs once.
+@pytest.fixture(params=["duckdb", "postgres", pytest.param("spark", marks=pytest.mark.xdist_group("spark_sample"))])
 def sample_warehouse(request: pytest.FixtureRequest) -> Target:
     return request.getfixturevalue(f"sample_{request.param}")

@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 
 from api.core.config import Settings
 from api.core.security import Role
+from bench.scale_data import append_day
+from ingest.catalog import catalog
 from ingest.elt import run
 from ingest.warehouse import Target
 from scripts.compare_marts import compare, table_sums
@@ -22,6 +24,8 @@ from tests.conftest import SAMPLE_DIR
 from tests.dbt.test_build import EXPECTED_NON_EMPTY, MARTS
 from tests.support.spark import SAMPLE_RUN_ID, BackgroundBuild
 from tests.support.warehouse import rows, scalar
+
+pytestmark = pytest.mark.xdist_group("spark_sample")  # with the other readers of the shared build
 
 
 def test_every_dbt_test_passes_on_spark(spark_sample_build: BackgroundBuild) -> None:
@@ -93,17 +97,15 @@ def test_raw_is_parquet_in_the_lake(sample_spark: Target, table: str) -> None:
     assert list((sample_spark.lake / "raw" / table).glob("*.parquet")), table
 
 
-DAY_WISE_EXTRA_LINE = "2020-03-29,200000,4500,58000,137500,9419,31,935,2.25,29.0,7.76,11\n"
+CHANGED_FILE = "covid19/worldometer_coronavirus_daily_data.csv"  # feeds no cross-file reconciliation
 
 
-def _day_wise_rows(target: Target, folder: Path) -> int:
-    """day_wise.csv's raw rows as the published qa_file_row_counts says, read from a copy of the serving file
+def _raw_rows(target: Target, folder: Path, source_file: str = CHANGED_FILE) -> int:
+    """A file's raw rows as the published qa_file_row_counts says, read from a copy of the serving file
     (another test's API may hold the replaced file open in this process)."""
     copy = folder / f"served-{len(list(folder.iterdir()))}.duckdb"
     shutil.copyfile(target.duckdb_file, copy)
-    return scalar(
-        target.at(copy), "select raw_rows from marts.qa_file_row_counts where source_file = 'covid19/day_wise.csv'"
-    )
+    return scalar(target.at(copy), "select raw_rows from marts.qa_file_row_counts where source_file = ?", [source_file])
 
 
 @pytest.mark.changes_spark_sample
@@ -112,15 +114,17 @@ def test_a_failed_spark_run_keeps_the_published_marts_and_the_next_run_recovers(
 ) -> None:
     copies = tmp_path / "copies"
     copies.mkdir()
-    assert _day_wise_rows(sample_spark, copies) == 28
-    with (sample_copy / "covid19" / "day_wise.csv").open("a") as day_wise:
-        day_wise.write(DAY_WISE_EXTRA_LINE)
+    before = _raw_rows(sample_spark, copies)
+    changed = sample_copy / CHANGED_FILE
+    append_day(catalog().by_file_name[changed.name], changed)  # the last day's lines again, a day later
+    added = len(changed.read_text().splitlines()) - 1 - before
+    assert added > 0
 
     monkeypatch.setenv("SPARK_MASTER", "no-such-master")  # Spark cannot start: dbt fails
     assert run(sample_copy, sample_spark) == 1
-    assert _day_wise_rows(sample_spark, copies) == 28, "a failed run must leave the published marts as they were"
-    assert len(pq.read_table(sample_spark.lake / "raw" / "day_wise").column("date")) == 29  # raw already has it
+    assert _raw_rows(sample_spark, copies) == before, "a failed run must leave the published marts as they were"
+    assert pq.read_table(sample_spark.lake / "raw" / "worldometer_coronavirus_daily_data").num_rows == before + added
 
     monkeypatch.delenv("SPARK_MASTER")
     assert run(sample_copy, sample_spark) == 0  # the file is unchanged since the failed run: rebuilt anyway
-    assert _day_wise_rows(sample_spark, copies) == 29
+    assert _raw_rows(sample_spark, copies) == before + added

@@ -1,14 +1,24 @@
 """The sample built on Spark in local mode, in a background process started as soon as the session knows a
-test needs it: the build takes minutes of mostly one core, and the rest of the suite runs beside it."""
+test needs it: the build takes minutes of mostly one core, and the rest of the suite runs beside it.
+
+One build serves every pytest-xdist worker: the folder comes from SPARK_SAMPLE_DIR (set once by the
+controlling process, inherited by the workers), the first worker to need it starts it (under a file lock),
+and every worker waits for the exit code it leaves in the folder.
+
+    python -m tests.support.spark FOLDER DATA_DIR     # what runs in the background: the ELT, then its exit code
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.warehouse import PROJECT_ROOT, Target
@@ -16,6 +26,7 @@ from ingest.warehouse import PROJECT_ROOT, Target
 # Both sample builds compared in tests/spark run under this id, so their load_id columns agree too.
 SAMPLE_RUN_ID = "20260101T000000Z-sample"
 BUILD_TIMEOUT_SECONDS = 20 * 60
+FOLDER_VARIABLE = "SPARK_SAMPLE_DIR"
 
 
 def java_missing() -> str | None:
@@ -23,13 +34,12 @@ def java_missing() -> str | None:
     return None if shutil.which("java") else "Spark needs a Java runtime (java not on PATH): Spark tests skipped"
 
 
-@dataclass
+@dataclass(frozen=True)
 class BackgroundBuild:
-    """`python -m ingest.elt` with ELT_TARGET=spark on a folder, in its own process, lake and dbt artifacts."""
+    """`python -m ingest.elt` with ELT_TARGET=spark on `data_dir`, with its own lake and dbt artifacts in `root`."""
 
+    root: Path
     data_dir: Path
-    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="spark-sample-")))
-    process: subprocess.Popen | None = None
 
     @property
     def lake(self) -> Path:
@@ -44,13 +54,16 @@ class BackgroundBuild:
         return self.root / "elt.log"
 
     @property
+    def exit_code_file(self) -> Path:
+        return self.root / "exit-code"
+
+    @property
     def target(self) -> Target:
         return Target(name="spark", duckdb_path=self.lake / "warehouse.duckdb", lake_path=self.lake)
 
     def env(self) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("DUCKDB_PATH", "PG"))}
-        env.pop("DATABASE_URL", None)
-        env.pop("APP_DATABASE_URL", None)
+        drop = ("DUCKDB_PATH", "DATABASE_URL", "ELT_DATABASE_URL", "APP_DATABASE_URL", "LAKE_PATH")
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PG") and key not in drop}
         return {
             **env,
             "ELT_TARGET": "spark",
@@ -61,27 +74,58 @@ class BackgroundBuild:
         }
 
     def start(self) -> None:
-        if self.process is not None:
-            return
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "ingest.elt", "--data-dir", str(self.data_dir), "--run-id", SAMPLE_RUN_ID],
+        """Start the build unless a process of this session already did."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / "start.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            started = self.root / "started"
+            if started.exists():
+                return
+            started.write_text(str(os.getpid()))
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.spark", str(self.root), str(self.data_dir)],
                 cwd=PROJECT_ROOT,
                 env=self.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
             )
+            (self.root / "pid").write_text(str(process.pid))
+
+    def stop(self) -> None:
+        """Kill a build still running (its own process group: the ELT, dbt and Spark's JVM)."""
+        pid = self.root / "pid"
+        if pid.exists() and not self.exit_code_file.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.killpg(int(pid.read_text()), signal.SIGKILL)
 
     def wait(self) -> int:
         self.start()
-        assert self.process is not None
-        return self.process.wait(timeout=BUILD_TIMEOUT_SECONDS)
+        deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
+        while not self.exit_code_file.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the Spark build of the sample did not finish in {BUILD_TIMEOUT_SECONDS} s")
+            time.sleep(1)
+        return int(self.exit_code_file.read_text())
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
-    def cleanup(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
+
+def _run(root: Path, data_dir: Path) -> int:
+    """The background process: the ELT, its output in the log, then its exit code in a file (written last,
+    under a temporary name first, so a reader never sees half of it)."""
+    with (root / "elt.log").open("wb") as log:
+        code = subprocess.call(
+            [sys.executable, "-m", "ingest.elt", "--data-dir", str(data_dir), "--run-id", SAMPLE_RUN_ID],
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    (root / "exit-code.partial").write_text(str(code))
+    os.replace(root / "exit-code.partial", root / "exit-code")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(_run(Path(sys.argv[1]), Path(sys.argv[2])))
