@@ -79,19 +79,6 @@ def test_the_api_answers_from_spark_built_marts(sample_duckdb: Target, sample_sp
     assert spark["countries"] == duck["countries"]
 
 
-def test_an_unchanged_rerun_is_a_no_op_without_spark(sample_spark: Target, tmp_path: Path) -> None:
-    target = Target(name="spark", duckdb_path=sample_spark.duckdb_file, lake_path=sample_spark.lake)
-    before = scalar(target, "select count(*) from marts.fct_epidemic_daily")
-    assert run(SAMPLE_DIR, target) == 0
-    # Read a copy: an API of another test may still hold the replaced file open in this process, and DuckDB
-    # hands one open database per path to every connection of a process.
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(target.duckdb_file, copy)
-    last = rows(target.at(copy), "select status, seconds_dbt from ops.elt_runs order by finished_at desc limit 1")
-    assert last == [("no_op", 0)]
-    assert scalar(target.at(copy), "select count(*) from marts.fct_epidemic_daily") == before
-
-
 @pytest.mark.parametrize("table", ["file_registry", "rejected_lines", "api_edits", "full_grouped"])
 def test_raw_is_parquet_in_the_lake(sample_spark: Target, table: str) -> None:
     assert list((sample_spark.lake / "raw" / table).glob("*.parquet")), table
@@ -100,21 +87,36 @@ def test_raw_is_parquet_in_the_lake(sample_spark: Target, table: str) -> None:
 CHANGED_FILE = "covid19/worldometer_coronavirus_daily_data.csv"  # feeds no cross-file reconciliation
 
 
-def _raw_rows(target: Target, folder: Path, source_file: str = CHANGED_FILE) -> int:
-    """A file's raw rows as the published qa_file_row_counts says, read from a copy of the serving file
-    (another test's API may hold the replaced file open in this process)."""
+def _copy(target: Target, folder: Path) -> Target:
+    """The serving file, copied: another test's API may hold the replaced file open in this process, and
+    DuckDB hands one open database per path to every connection of a process."""
     copy = folder / f"served-{len(list(folder.iterdir()))}.duckdb"
     shutil.copyfile(target.duckdb_file, copy)
-    return scalar(target.at(copy), "select raw_rows from marts.qa_file_row_counts where source_file = ?", [source_file])
+    return target.at(copy)
+
+
+def _raw_rows(target: Target, folder: Path, source_file: str = CHANGED_FILE) -> int:
+    """A file's raw rows as the published qa_file_row_counts says."""
+    sql = "select raw_rows from marts.qa_file_row_counts where source_file = ?"
+    return scalar(_copy(target, folder), sql, [source_file])
 
 
 @pytest.mark.changes_spark_sample
-def test_a_failed_spark_run_keeps_the_published_marts_and_the_next_run_recovers(
+def test_an_unchanged_rerun_is_a_no_op_and_a_failed_run_keeps_the_published_marts(
     sample_spark: Target, sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The only test that runs the ELT on the shared build (one writer): first nothing changed, then a file.
+    monkeypatch.setenv("ELT_LOCK_WAIT", "600")
     copies = tmp_path / "copies"
     copies.mkdir()
     before = _raw_rows(sample_spark, copies)
+    assert run(SAMPLE_DIR, sample_spark) == 0
+    last = rows(
+        _copy(sample_spark, copies), "select status, seconds_dbt from ops.elt_runs order by finished_at desc limit 1"
+    )
+    assert last == [("no_op", 0)], "an unchanged rerun starts no Spark"
+    assert _raw_rows(sample_spark, copies) == before
+
     changed = sample_copy / CHANGED_FILE
     append_day(catalog().by_file_name[changed.name], changed)  # the last day's lines again, a day later
     added = len(changed.read_text().splitlines()) - 1 - before
