@@ -65,8 +65,8 @@ def compare(
     try:
         conn.execute(f"attach '{left}' as left_file (read_only)")
         conn.execute(f"attach '{right}' as right_file (read_only)")
-        names = sorted(set(_tables(conn, "left_file")) | set(_tables(conn, "right_file")))
         left_tables, right_tables = set(_tables(conn, "left_file")), set(_tables(conn, "right_file"))
+        names = sorted(left_tables | right_tables)
         differing = {}
         for name in names:
             a = _checksum(conn, "left_file", name, ignore) if name in left_tables else None
