@@ -28,13 +28,13 @@ cells_{{ loop.index }} as (
         wide_rows._source_line,
         wide_rows._load_id
     from {{ ref('stg_sources__wide_rows') }} as wide_rows
-    inner join {{ source(entry.publisher, entry.table) }} as raw_rows
-        on wide_rows._source_line = raw_rows._source_line
-    cross join {{ wide_date_cells(date_columns, 'raw_rows') }} as cells (header, reported_date, cell_value)
+    inner join (
+        {{ wide_date_cells(date_columns, source(entry.publisher, entry.table)) | indent(8) }}
+    ) as cells
+        on wide_rows._source_line = cells._source_line
     where
         wide_rows._source_table = '{{ entry.table }}'
         and wide_rows._quarantine_reason is null
-        and {{ clean_text('cells.cell_value') }} is not null
 ),
 {%- endfor %}
 
