@@ -22,8 +22,9 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 _FINGERPRINTED = (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests", SEEDS_DIR)
 
 
-def run_dbt(target: Target, *args: str) -> int:
-    """`dbt <args>` on the target, with the catalog in force written for dbt first; returns the exit code."""
+def run_dbt(target: Target, *args: str, extra_vars: dict | None = None) -> int:
+    """`dbt <args>` on the target, with the catalog in force written for dbt first; returns the exit code.
+    `extra_vars` are dbt vars on top of the settings' ones (e.g. an incremental build's changed tables)."""
     env = {
         **os.environ,
         **target.dbt_env(),
@@ -35,7 +36,7 @@ def run_dbt(target: Target, *args: str) -> int:
         "-m",
         "ingest.dbt_cli",  # dbt itself, keeping its partial parse across warehouse files
         *args,
-        *dbt_vars(),
+        *dbt_vars(extra_vars),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -52,18 +53,25 @@ def run_dbt(target: Target, *args: str) -> int:
     return process.wait()
 
 
-def dbt_vars() -> list[str]:
-    """`--vars` for dbt from the environment: ELT_LATEST_VALID_DATE (YYYY-MM-DD) moves the last plausible
-    date of the data from the load date (for data dated ahead, such as the benchmark's time-extended
-    copies). Raises ValueError on a malformed date."""
+def dbt_vars(extra: dict | None = None) -> list[str]:
+    """`--vars` for dbt from the environment, plus `extra`: ELT_LATEST_VALID_DATE (YYYY-MM-DD) moves the
+    last plausible date of the data from the load date (for data dated ahead, such as the benchmark's
+    time-extended copies). Raises ValueError on a malformed date."""
+    values = dict(setting_vars())
+    values.update(extra or {})
+    return ["--vars", json.dumps(values)] if values else []
+
+
+def setting_vars() -> dict[str, str]:
+    """The dbt vars the environment sets (they change what a build makes: part of its fingerprint)."""
     latest = os.environ.get("ELT_LATEST_VALID_DATE", "").strip()
     if not latest:
-        return []
+        return {}
     try:
         dt.date.fromisoformat(latest)
     except ValueError:
         raise ValueError(f"ELT_LATEST_VALID_DATE must be a date as YYYY-MM-DD, got {latest!r}") from None
-    return ["--vars", json.dumps({"latest_valid_date": latest})]
+    return {"latest_valid_date": latest}
 
 
 def _die_with_parent() -> None:

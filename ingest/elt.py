@@ -31,8 +31,9 @@ from pathlib import Path
 from ingest import registry as reg
 from ingest import rejects
 from ingest.atomic import staged, writable
+from ingest.build_scope import build_scope, code_fingerprint, record_build_inputs, table_loads
 from ingest.catalog import SourceFile, catalog
-from ingest.dbt_runner import dbt_vars, project_fingerprint, run_dbt
+from ingest.dbt_runner import dbt_vars, run_dbt
 from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.failpoints import crash_point
@@ -139,10 +140,8 @@ def _parse_into_plan(
 
 
 def build_fingerprint(plan: Plan, target: Target, edits: str = "") -> str:
-    digest = hashlib.sha256(project_fingerprint().encode())
-    digest.update(target.name.encode())
-    digest.update(f"edits={edits}".encode())
-    digest.update(" ".join(dbt_vars()).encode())  # e.g. another ELT_LATEST_VALID_DATE: the rules changed
+    """What the marts are built from: the code (ingest/build_scope.py) and every file's loaded content."""
+    digest = hashlib.sha256(code_fingerprint(target, edits).encode())
     for name in sorted(plan.registry):
         digest.update(f"{name}={plan.registry[name].loaded_hash}".encode())
     return digest.hexdigest()
@@ -211,7 +210,8 @@ def _run_staged(
         edits, edits_error = read_edits(app_database_url(target)), None
     except Exception as exc:  # the run fails below, leaving the marts as they are
         edits, edits_error = None, f"cannot read the API's edits from its database: {exc}"
-    fingerprint = build_fingerprint(plan, target, edits_version(edits) if edits is not None else "unreadable")
+    edits_seen = edits_version(edits) if edits is not None else "unreadable"
+    fingerprint = build_fingerprint(plan, target, edits_seen)
 
     record = RunRecord(
         run_id=run_id,
@@ -268,12 +268,17 @@ def _run_staged(
                 if edits.num_rows:
                     print(f"Applying {edits.num_rows} API edit event(s) from raw.api_edits", flush=True)
                 if build_models:
-                    print("Building models with dbt ...", flush=True)
+                    code_version, loads = code_fingerprint(target, edits_seen), table_loads(plan.registry)
+                    with connect(work) as conn:
+                        scope = build_scope(conn, work, code_version, loads)
+                    print(f"Building models with dbt ({scope.describe()}) ...", flush=True)
                     t0 = time.perf_counter()
-                    code = run_dbt(work, "build")
+                    code = run_dbt(work, "build", *scope.dbt_args(), extra_vars=scope.dbt_vars())
                     record.seconds_dbt = time.perf_counter() - t0
                     if code != 0:
                         raise RuntimeError(f"dbt build failed (exit {code}); the previous marts are left as they were")
+                    with connect(work) as conn:
+                        record_build_inputs(conn, work, code_version, loads)
                     if target.name == "spark":
                         with connect(work) as conn:
                             published = publish_marts(conn, work)

@@ -7,9 +7,11 @@
     - a delete leaves the row out (a tombstone: it stays out while the source keeps sending it).
     Columns and the primary key come from the model's contract, so one macro serves every mart.
     `order_by` (column names) stores the rows in that order: on DuckDB a filter on the leading columns
-    then skips most of the table. Unit tests check the model's own logic: there the macro passes
+    then skips most of the table. `scope`: in an incremental build, the column by which the run rebuilds
+    rows (macros/incremental.sql); rows the edits add are then added only within its scope (the others
+    are kept from the last build). Unit tests check the model's own logic: there the macro passes
     `relation` through. -#}
-{% macro apply_api_edits(relation, order_by=none) -%}
+{% macro apply_api_edits(relation, order_by=none, scope=none) -%}
     {%- if model.resource_type == 'unit_test' -%}
         {{ return('select * from ' ~ relation) }}
     {%- endif -%}
@@ -47,6 +49,9 @@
     from {{ edits }}
     where
         {{ edits }}.operation = 'upsert'
+        {%- if scope %}
+        and {{ in_build_scope(json_text(edits ~ '.after_row', scope), by=scope) }}
+        {%- endif %}
         and not exists (
             select 1 from {{ relation }}
             where cast({{ relation }}.{{ adapter.quote(key) }} as {{ dbt.type_string() }}) = {{ edits }}.row_key

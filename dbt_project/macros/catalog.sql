@@ -15,8 +15,8 @@
 {#- The raw tables of `entries`, as a SQL list for `in (...)`; `('')` when there are none. -#}
 {% macro source_tables_in(entries) -%}
     {%- set tables = [] -%}
-    {%- for entry in entries -%}{%- do tables.append("'" ~ entry.table ~ "'") -%}{%- endfor -%}
-    ({{ tables | join(', ') if tables else "''" }})
+    {%- for entry in entries -%}{%- do tables.append(entry.table) -%}{%- endfor -%}
+    {{ source_values_in(tables) }}
 {%- endmacro %}
 
 {#- The standard columns any of `entries` has, in the order they are first declared. -#}
@@ -161,10 +161,14 @@
 {%- endmacro %}
 
 {#- Every row of every file in `entries`, typed: the standard columns any of them has (NULL where a file
-    has no such column), the row's quarantine reason and its provenance. -#}
+    has no such column), the row's quarantine reason and its provenance. In an incremental run, only the
+    files whose raw table changed (macros/incremental.sql); the columns stay those of all `entries`. -#}
 {% macro staged_union(entries) -%}
     {%- set names = catalog_column_names(entries) -%}
-    {%- for entry in entries %}
+    {%- set to_build = entries_to_build(entries) -%}
+    {#- nothing changed among them: the first file's shape, no rows -#}
+    {%- set branches = to_build or entries[:1] -%}
+    {%- for entry in branches %}
     select
         cast('{{ entry.table }}' as {{ dbt.type_string() }}) as _source_table,
         cast('{{ entry.source_code }}' as {{ dbt.type_string() }}) as source_code,
@@ -191,6 +195,9 @@
             _load_id
         from {{ source(entry.publisher, entry.table) }}
     ) as parsed
+    {%- if not to_build %}
+    where 1 = 0
+    {%- endif %}
     {%- if not loop.last %}
     union all
     {%- endif %}

@@ -6,10 +6,12 @@
       is counted twice;
     - non-countries (cruise ships) and aggregates stay as their own location with a NULL country code:
       never dropped, never forced into a country; unresolved names are held back (int_rows_held_back).
-    `grain` are the other key columns (e.g. epidemic, source, date); `measures` are summed. -#}
-{% macro locate_and_collapse(relation, grain, measures) -%}
+    `grain` are the other key columns (e.g. epidemic, source, date); `measures` are summed; `where` filters
+    the rows read (an incremental run's scope). -#}
+{% macro locate_and_collapse(relation, grain, measures, where='1 = 1') -%}
 with rows_in as (
     select * from {{ relation }}
+    where {{ where }}
 ),
 
 resolved as (

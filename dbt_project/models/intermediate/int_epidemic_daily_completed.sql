@@ -3,10 +3,17 @@
     and deaths in two files) a day whose deaths to date exceed its cases to date, or whose count to date
     is below 0 once new counts are summed, is held back with the reason (`_held_back_reason`; listed in
     qa_quarantine), the other days are published. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild('source_code') }}",
+) }}
 {%- set series_key = ['epidemic_code', 'source_code', 'location_name'] -%}
 
 with located as (
     select * from {{ ref('int_epidemic_daily_located') }}
+    where {{ in_build_scope('source_code') }}
 ),
 
 completed as (

@@ -3,6 +3,12 @@
     lists counted per day. A row with a province counts toward its country, unless the country has a
     row of its own in the same file (then the province is a place of its own: French Guiana, Bermuda)
     or the province is itself a non-country place (a cruise ship): then the province names the row. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild('_source_table') }}",
+) }}
 {%- set measures = [
     'cases_cumulative', 'cases_new', 'deaths_cumulative', 'deaths_new', 'recovered_cumulative', 'recovered_new',
 ] -%}
@@ -24,7 +30,10 @@ with long_rows as (
         long_rows._source_line,
         long_rows._load_id
     from {{ ref('stg_sources__long') }} as long_rows
-    where long_rows._quarantine_reason is null and long_rows._source_table in {{ source_tables_in(long_entries) }}
+    where
+        long_rows._quarantine_reason is null
+        and long_rows._source_table in {{ source_tables_in(long_entries) }}
+        and {{ in_build_scope('long_rows._source_table') }}
 ),
 
 wide_cells as (
@@ -42,7 +51,7 @@ wide_cells as (
         wide_cells._source_line,
         wide_cells._load_id
     from {{ ref('int_wide_cells_unpivoted') }} as wide_cells
-    where wide_cells._quarantine_reason is null
+    where wide_cells._quarantine_reason is null and {{ in_build_scope('wide_cells._source_table') }}
 ),
 
 line_list_counts as (
@@ -60,6 +69,7 @@ line_list_counts as (
         _source_line,
         _load_id
     from {{ ref('int_line_list_cases_counted') }}
+    where {{ in_build_scope('_source_table') }}
 ),
 
 unioned as (

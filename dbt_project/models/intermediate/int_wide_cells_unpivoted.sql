@@ -3,11 +3,20 @@
     no change. Empty cells are not reports and give no row; a cell that is not a whole number, breaks the
     catalog's rule for its measure (`min`) or is dated outside its epidemic (before it began, after the
     load date) is quarantined with its column. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild('_source_table') }}",
+) }}
 {%- set entries = catalog_sources(layout='wide') -%}
 {%- set id_columns = catalog_column_names(entries) or ['location_name'] -%}
+{#- an incremental run: the files whose raw table changed (if none, the first file's shape, no rows) -#}
+{%- set to_build = entries_to_build(entries) -%}
+{%- set branches = to_build or entries[:1] -%}
 
 with
-{%- for entry in entries %}
+{%- for entry in branches %}
 {%- set date_columns = wide_date_columns(entry) %}
 
 cells_{{ loop.index }} as (
@@ -35,11 +44,14 @@ cells_{{ loop.index }} as (
     where
         wide_rows._source_table = '{{ entry.table }}'
         and wide_rows._quarantine_reason is null
+        {%- if not to_build %}
+        and 1 = 0
+        {%- endif %}
 ),
 {%- endfor %}
 
 unioned as (
-    {%- for entry in entries %}
+    {%- for entry in branches %}
     select * from cells_{{ loop.index }}
     {%- if not loop.last %}
     union all

@@ -1,4 +1,10 @@
-{{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['location_name', 'date'], ['date']])) }}
+{{ config(
+    indexes=postgres_indexes([['country_iso3', 'date'], ['location_name', 'date'], ['date']]),
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild('source_code') }}",
+) }}
 
 {%- set daily_key = [
     'averaged.epidemic_code', 'averaged.source_code', 'averaged.location_name', 'averaged.reported_date',
@@ -6,7 +12,7 @@
 
 with averaged as (
     select * from {{ ref('int_epidemic_daily_completed') }}
-    where _held_back_reason is null
+    where _held_back_reason is null and {{ in_build_scope('source_code') }}
 ),
 
 countries as (
@@ -51,4 +57,4 @@ final as (
     left join countries on averaged.country_iso3 = countries.country_iso3
 )
 
-{{ apply_api_edits('final', order_by=['country_iso3', 'date', 'epidemic_daily_id']) }}
+{{ apply_api_edits('final', order_by=['country_iso3', 'date', 'epidemic_daily_id'], scope='source_code') }}

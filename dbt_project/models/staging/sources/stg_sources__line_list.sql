@@ -1,2 +1,8 @@
 {#- Every row of every line_list file in the catalog, typed. See _sources__models.yml. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild('_source_table') }}",
+) }}
 {{ staged_union(catalog_sources(layout='line_list')) }}

@@ -1,0 +1,73 @@
+{#- Rebuilding only what changed (DuckDB).
+
+    The file-level models (staging, the wide cells, the daily union) are incremental by raw table, and the
+    daily series (located, completed, the daily fact) by source: a run rebuilds the rows of the raw tables
+    the ELT names in the var `changed_tables` (those whose load differs from the last build's), and of
+    their sources, and keeps the others' rows as built. The ELT passes the var only when the project, the
+    settings and the API's edits are those of the last build, and `--full-refresh` otherwise
+    (ingest/build_scope.py). Without the var (dbt run by hand) every raw table counts as changed: the
+    result is a full rebuild either way.
+
+    Only DuckDB builds incrementally: its build is a copy of the live file, so the previous rows are there.
+    Postgres builds into empty `__build` schemas and Spark writes plain Parquet tables; there these models
+    are tables, rebuilt whole. -#}
+
+{% macro incremental_materialization() -%}
+    {{- return('incremental' if target.type == 'duckdb' else 'table') -}}
+{%- endmacro %}
+
+{#- Whether this run adds to the model's rows (is_incremental(), which unit tests cannot call: they test
+    the whole model). -#}
+{% macro builds_incrementally() -%}
+    {{- return(model.resource_type != 'unit_test' and is_incremental()) -}}
+{%- endmacro %}
+
+{#- The raw tables to rebuild this run, or none for all of them. -#}
+{% macro changed_tables() -%}
+    {{- return(var('changed_tables', none)) -}}
+{%- endmacro %}
+
+{#- Whether rows of the raw table `table` are (re)built by this run of an incremental model. -#}
+{% macro rebuilds_table(table) -%}
+    {{- return(not builds_incrementally() or changed_tables() is none or table in changed_tables()) -}}
+{%- endmacro %}
+
+{#- The catalog entries (of `entries`) whose rows this run of an incremental model builds. -#}
+{% macro entries_to_build(entries) -%}
+    {%- set found = [] -%}
+    {%- for entry in entries if rebuilds_table(entry.table) -%}{%- do found.append(entry) -%}{%- endfor -%}
+    {{- return(found) -}}
+{%- endmacro %}
+
+{#- A filter for the rows this run of an incremental model builds: `column` (`_source_table` or
+    `source_code`) among those of the changed raw tables; always true on a full build. -#}
+{% macro in_build_scope(column, by=none) -%}
+    {%- if not builds_incrementally() or changed_tables() is none -%}
+    1 = 1
+    {%- else -%}
+    {{ column }} in {{ build_scope_values(by or column.split('.')[-1]) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The changed raw tables (`by` = '_source_table') or their sources (`by` = 'source_code'), as SQL. -#}
+{% macro build_scope_values(by) -%}
+    {%- set values = [] -%}
+    {%- for entry in catalog_sources() if entry.table in changed_tables() -%}
+        {%- set value = entry.table if by == '_source_table' else entry.source_code -%}
+        {%- if value not in values -%}{%- do values.append(value) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ source_values_in(values) }}
+{%- endmacro %}
+
+{% macro source_values_in(values) -%}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}{%- do quoted.append("'" ~ value ~ "'") -%}{%- endfor -%}
+    ({{ quoted | join(', ') if quoted else "''" }})
+{%- endmacro %}
+
+{#- pre-hook of an incremental model: remove the rows this run rebuilds (by `column`, as in_build_scope). -#}
+{% macro delete_rows_to_rebuild(column) -%}
+    {%- if builds_incrementally() -%}
+    delete from {{ this }} where {{ in_build_scope(column) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,95 @@
+"""Incremental DuckDB builds (ingest/build_scope.py, dbt_project/macros/incremental.sql): a run after some
+files changed rebuilds only their rows, and its marts equal a whole build of the same files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.scale_data import append_day
+from ingest.catalog import catalog
+from ingest.elt import run
+from ingest.warehouse import Target
+from scripts.compare_marts import compare
+from tests.conftest import duckdb_target
+from tests.support.warehouse import rows, scalar
+
+# One file of each layout that feeds the daily fact, and a snapshot-less long file of another source.
+CHANGED = (
+    "covid19/time_series_covid19_deaths_global.csv",  # wide, one of the three JHU time series
+    "covid19/full_grouped.csv",  # long
+    "mpox/Worldwide_Case_Detection_Timeline.csv",  # line list
+    "covid19/country_vaccinations.csv",  # long, not in the daily fact
+)
+
+
+def _table(path: str) -> str:
+    return catalog().by_file_name[Path(path).name].table
+
+
+def _change(data_dir: Path, path: str) -> None:
+    append_day(catalog().by_file_name[Path(path).name], data_dir / path)
+
+
+def _model_inputs(target: Target) -> dict[str, str | None]:
+    return dict(rows(target, "select table_name, load_id from ops.model_inputs"))
+
+
+@pytest.fixture
+def built(sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Target:
+    monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")  # the added days may be after today
+    target = duckdb_target(tmp_path / "incremental.duckdb")
+    assert run(sample_copy, target) == 0
+    return target
+
+
+def test_a_changed_file_rebuilds_only_its_rows_and_the_marts_equal_a_whole_build(
+    built: Target, sample_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _model_inputs(built)
+    assert set(before) == {spec.table for spec in catalog().sources}, "every raw table is recorded"
+    untouched = scalar(built, "select max(_load_id) from staging.stg_sources__long where _source_table = 'day_wise'")
+    for name in CHANGED:
+        _change(sample_copy, name)
+    capsys.readouterr()
+
+    assert run(sample_copy, built) == 0
+
+    output = capsys.readouterr().out
+    changed_tables = sorted(_table(name) for name in CHANGED)
+    assert f"rebuilding the rows of {len(CHANGED)} changed raw table(s): {', '.join(changed_tables)}" in output
+    after = _model_inputs(built)
+    assert sorted(t for t in after if after[t] != before[t]) == changed_tables
+    # rows of an unchanged file are kept as built, not rebuilt (their load id is the first run's)
+    kept = scalar(built, "select max(_load_id) from staging.stg_sources__long where _source_table = 'day_wise'")
+    assert kept == untouched
+    whole = duckdb_target(tmp_path / "whole.duckdb")
+    assert run(sample_copy, whole) == 0
+    assert compare(built.duckdb_file, whole.duckdb_file, ignore=frozenset({"load_id"})) == {}
+    for model in ("stg_sources__long", "int_epidemic_daily_completed"):
+        schema = "staging" if model.startswith("stg") else "intermediate"
+        keys = "_source_table, _source_line" if schema == "staging" else "source_code, location_name, reported_date"
+        duplicates = scalar(built, f"select count(*) - count(distinct ({keys})) from {schema}.{model}")
+        assert duplicates == 0, f"{model}: rows of a changed file are replaced, not added twice"
+
+
+def test_another_project_or_setting_rebuilds_everything(
+    built: Target, sample_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _change(sample_copy, CHANGED[1])
+    monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-30")  # the rules changed: rows kept may be wrong
+    capsys.readouterr()
+    assert run(sample_copy, built) == 0
+    assert "Building models with dbt (full rebuild)" in capsys.readouterr().out
+    loads = {load for (load,) in rows(built, "select distinct _load_id from staging.stg_sources__long")}
+    registry = {load for (load,) in rows(built, "select distinct load_id from raw.file_registry")}
+    assert loads <= registry
+
+
+def test_dbt_run_by_hand_without_the_var_rebuilds_every_table(built: Target) -> None:
+    from ingest.dbt_runner import run_dbt
+
+    counts = dict(rows(built, "select _source_table, count(*) from staging.stg_sources__long group by 1"))
+    assert run_dbt(built, "run", "--select", "stg_sources__long") == 0
+    assert dict(rows(built, "select _source_table, count(*) from staging.stg_sources__long group by 1")) == counts
