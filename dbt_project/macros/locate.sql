@@ -98,6 +98,12 @@ group by
     string_agg(distinct {{ column }}, ' | ' order by {{ column }})
 {%- endmacro %}
 
+{#- DuckDB sorts inside each group of an ordered DISTINCT aggregate (~50 s of CPU for 1.7 M groups at
+    the benchmark's 10x); collecting a list and sorting its distinct values is vectorised. -#}
+{% macro duckdb__string_agg_distinct(column) -%}
+    case when count({{ column }}) > 0 then array_to_string(list_sort(list_distinct(list({{ column }}))), ' | ') end
+{%- endmacro %}
+
 {% macro spark__string_agg_distinct(column) -%}
     listagg(distinct {{ column }}, ' | ') within group (order by {{ column }})
 {%- endmacro %}
