@@ -5,7 +5,7 @@ unchanged sources, as the last build made them. That is only right when everythi
 on is as it was: the project (models, macros, seeds, catalog), the target, the settings' dbt vars and the
 API's edits. So every successful DuckDB build records, inside the file that goes live, the fingerprint of
 those (`code`) and the load id of every raw table (`ops.model_inputs`). The next build compares:
-- same code: the tables whose load id differs are the changed ones (`--vars {changed_tables: [...]}`);
+- same code: the tables whose load id differs are the changed ones (DBT_CHANGED_TABLES for dbt);
 - other code, or no record (a new warehouse, or one from an older version): `--full-refresh`.
 Postgres and Spark build from empty schemas and tables: there every build is whole (no scope).
 """
@@ -30,8 +30,8 @@ class BuildScope:
     def dbt_args(self) -> list[str]:
         return ["--full-refresh"] if self.full_refresh else []
 
-    def dbt_vars(self) -> dict:
-        return {} if self.changed_tables is None else {"changed_tables": self.changed_tables}
+    def dbt_env(self) -> dict[str, str]:
+        return {"DBT_CHANGED_TABLES": "*" if self.changed_tables is None else ",".join(self.changed_tables)}
 
     def describe(self) -> str:
         if self.full_refresh:

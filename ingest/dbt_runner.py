@@ -22,12 +22,13 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 _FINGERPRINTED = (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests", SEEDS_DIR)
 
 
-def run_dbt(target: Target, *args: str, extra_vars: dict | None = None) -> int:
+def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None) -> int:
     """`dbt <args>` on the target, with the catalog in force written for dbt first; returns the exit code.
-    `extra_vars` are dbt vars on top of the settings' ones (e.g. an incremental build's changed tables)."""
+    `extra_env`: more environment for dbt (e.g. an incremental build's changed tables)."""
     env = {
         **os.environ,
         **target.dbt_env(),
+        **(extra_env or {}),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_CATALOG_DIR": write_dbt_catalog(catalog()),
     }
@@ -36,7 +37,7 @@ def run_dbt(target: Target, *args: str, extra_vars: dict | None = None) -> int:
         "-m",
         "ingest.dbt_cli",  # dbt itself, keeping its partial parse across warehouse files
         *args,
-        *dbt_vars(extra_vars),
+        *dbt_vars(),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -53,12 +54,11 @@ def run_dbt(target: Target, *args: str, extra_vars: dict | None = None) -> int:
     return process.wait()
 
 
-def dbt_vars(extra: dict | None = None) -> list[str]:
-    """`--vars` for dbt from the environment, plus `extra`: ELT_LATEST_VALID_DATE (YYYY-MM-DD) moves the
-    last plausible date of the data from the load date (for data dated ahead, such as the benchmark's
-    time-extended copies). Raises ValueError on a malformed date."""
-    values = dict(setting_vars())
-    values.update(extra or {})
+def dbt_vars() -> list[str]:
+    """`--vars` for dbt from the environment: ELT_LATEST_VALID_DATE (YYYY-MM-DD) moves the last plausible
+    date of the data from the load date (for data dated ahead, such as the benchmark's time-extended
+    copies). Raises ValueError on a malformed date."""
+    values = setting_vars()
     return ["--vars", json.dumps(values)] if values else []
 
 

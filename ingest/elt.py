@@ -273,7 +273,7 @@ def _run_staged(
                         scope = build_scope(conn, work, code_version, loads)
                     print(f"Building models with dbt ({scope.describe()}) ...", flush=True)
                     t0 = time.perf_counter()
-                    code = run_dbt(work, "build", *scope.dbt_args(), extra_vars=scope.dbt_vars())
+                    code = run_dbt(work, "build", *scope.dbt_args(), extra_env=scope.dbt_env())
                     record.seconds_dbt = time.perf_counter() - t0
                     if code != 0:
                         raise RuntimeError(f"dbt build failed (exit {code}); the previous marts are left as they were")

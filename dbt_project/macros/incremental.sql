@@ -2,11 +2,12 @@
 
     The file-level models (staging, the wide cells, the daily union) are incremental by raw table, and the
     daily series (located, completed, the daily fact) by source: a run rebuilds the rows of the raw tables
-    the ELT names in the var `changed_tables` (those whose load differs from the last build's), and of
-    their sources, and keeps the others' rows as built. The ELT passes the var only when the project, the
-    settings and the API's edits are those of the last build, and `--full-refresh` otherwise
-    (ingest/build_scope.py). Without the var (dbt run by hand) every raw table counts as changed: the
-    result is a full rebuild either way.
+    the ELT names in the environment variable DBT_CHANGED_TABLES (comma-separated: those whose load
+    differs from the last build's), and of their sources, and keeps the others' rows as built. The ELT
+    sets it only when the project, the settings and the API's edits are those of the last build, and
+    passes `--full-refresh` otherwise (ingest/build_scope.py). Unset (dbt run by hand), every raw table
+    counts as changed: the result is a full rebuild either way. (An environment variable, not a dbt var:
+    other vars at every run would cost dbt's partial parse, ~5 s.)
 
     Only DuckDB builds incrementally: its build is a copy of the live file, so the previous rows are there.
     Postgres builds into empty `__build` schemas and Spark writes plain Parquet tables; there these models
@@ -24,7 +25,9 @@
 
 {#- The raw tables to rebuild this run, or none for all of them. -#}
 {% macro changed_tables() -%}
-    {{- return(var('changed_tables', none)) -}}
+    {%- set named = env_var('DBT_CHANGED_TABLES', '*') -%}
+    {%- if named == '*' -%}{{ return(none) }}{%- endif -%}
+    {{- return(named.split(',') | map('trim') | reject('equalto', '') | list) -}}
 {%- endmacro %}
 
 {#- Whether rows of the raw table `table` are (re)built by this run of an incremental model. -#}
