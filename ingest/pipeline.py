@@ -23,6 +23,7 @@ from ingest.warehouse import Target, temp_dir
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 BATCH_ROWS = 65_536  # rows handed to dlt at a time: a few MB of text columns
+DLT_LOAD_WORKERS = 20  # dlt's default: a server (Postgres) takes the loads in parallel
 FILE_MAX_ROWS = 1_000_000  # rows per loader file dlt writes: bounds what a load job reads at once
 os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", str(FILE_MAX_ROWS))
 
@@ -54,5 +55,14 @@ def load_raw(target: Target, parsed: dict[str, ParsedFile], registry: pa.Table, 
             dataset_name=target.raw_schema,
             pipelines_dir=pipelines_dir,
         )
-        info = pipeline.run(raw_resources(parsed, registry, rejected), loader_file_format="parquet")
+        pipeline.extract(raw_resources(parsed, registry, rejected), loader_file_format="parquet")
+        pipeline.normalize()
+        info = pipeline.load(workers=load_workers(target))
         info.raise_on_failed_jobs()
+
+
+def load_workers(target: Target) -> int:
+    """Load jobs run at once. One DuckDB file takes one writer at a time anyway, and each job's insert holds
+    its own buffers: in parallel (dlt's default, 20) the loader's memory grows with the number of files
+    (1.6 GB for two files of 4.9 and 3.5 M rows, 0.7 GB one at a time, with the same budget)."""
+    return 1 if target.name == "duckdb" else DLT_LOAD_WORKERS

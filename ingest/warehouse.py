@@ -63,8 +63,10 @@ def lake_path(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
 
 
 def duckdb_settings(env: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, str]:
-    """The DuckDB settings of every connection the ELT opens: the memory budget and where to spill."""
-    settings = {"memory_limit": memory_limit(env)}
+    """The DuckDB settings of every connection the ELT opens (dbt's are in profiles.yml): the memory budget,
+    where to spill, and no insertion order kept (raw rows carry their line number; keeping the order makes
+    DuckDB hold back rows of a large insert in memory)."""
+    settings = {"memory_limit": memory_limit(env), "preserve_insertion_order": "false"}
     folder = temp_dir(env)
     if folder is not None:
         settings["temp_directory"] = str(folder)
