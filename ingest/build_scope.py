@@ -5,7 +5,9 @@ unchanged sources, as the last build made them. That is only right when everythi
 on is as it was: the project (models, macros, seeds, catalog), the target, the settings' dbt vars and the
 API's edits. So every successful DuckDB build records, inside the file that goes live, the fingerprint of
 those (`code`) and the load id of every raw table (`ops.model_inputs`). The next build compares:
-- same code: the tables whose load id differs are the changed ones (DBT_CHANGED_TABLES for dbt);
+- same code: the tables whose load id differs are the changed ones (DBT_CHANGED_TABLES for dbt), and dbt
+  builds and tests only what depends on them or on the registry (`--select source:<table>+ ...`); the
+  rest (e.g. the dimensions made from seeds) is kept as the last build made and tested it;
 - other code, or no record (a new warehouse, or one from an older version): `--full-refresh`.
 Postgres and Spark build from empty schemas and tables: there every build is whole (no scope).
 """
@@ -14,9 +16,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
+from ingest.catalog import catalog
 from ingest.dbt_runner import project_fingerprint, setting_vars
-from ingest.registry import RegistryEntry
+from ingest.registry import REGISTRY_TABLE, RegistryEntry
+from ingest.rejects import REJECTS_TABLE
 from ingest.warehouse import OPS_SCHEMA, Connection, Target
 
 MODEL_INPUTS = "model_inputs"
@@ -28,7 +33,14 @@ class BuildScope:
     changed_tables: list[str] | None = None  # None: the models decide (all rows of every table)
 
     def dbt_args(self) -> list[str]:
-        return ["--full-refresh"] if self.full_refresh else []
+        if self.full_refresh:
+            return ["--full-refresh"]
+        if self.changed_tables is None:
+            return []
+        publishers = {spec.table: spec.publisher for spec in catalog().sources}
+        selected = [f"source:{publishers[t]}.{t}+" for t in self.changed_tables if t in publishers]
+        # what every load changes: the registry and the rejected lines (the file accounting, qa_*)
+        return ["--select", *selected, f"source:ingest.{REGISTRY_TABLE}+", f"source:ingest.{REJECTS_TABLE}+"]
 
     def dbt_env(self) -> dict[str, str]:
         return {"DBT_CHANGED_TABLES": "*" if self.changed_tables is None else ",".join(self.changed_tables)}
@@ -44,11 +56,14 @@ class BuildScope:
 
 
 def code_fingerprint(target: Target, edits_version: str) -> str:
-    """Everything a build depends on besides the raw data."""
+    """Everything a build depends on besides the raw data. Without ELT_LATEST_VALID_DATE the last plausible
+    date is the day of the build (dbt's current_date): on a new day, rows dated after yesterday may have
+    become valid, so the day is part of it (the first run of a day rebuilds whole, even with no new file)."""
     digest = hashlib.sha256(project_fingerprint().encode())
     digest.update(target.name.encode())
     digest.update(f"edits={edits_version}".encode())
-    digest.update(repr(sorted(setting_vars().items())).encode())  # e.g. another ELT_LATEST_VALID_DATE
+    settings = setting_vars() or {"load_date": datetime.now().astimezone().date().isoformat()}
+    digest.update(repr(sorted(settings.items())).encode())
     return digest.hexdigest()
 
 
