@@ -1,8 +1,16 @@
 """Build beside the live warehouse and swap the result in only when the whole run succeeded.
 
-- DuckDB (and Spark's serving file, ingest/lake.py): the run works on a copy of the warehouse file (same
+- DuckDB (and Spark's serving file, ingest/lake.py): the run works on a file beside the live one (same
   file name in a build folder, so dbt-duckdb's catalog name is unchanged) and `os.replace` swaps it in:
   readers see the old file or the new one, never a half-built one, and raw is swapped with the marts.
+  The build file is not a copy of the live one, which would cost a run O(warehouse): the file replaced at
+  the last swap is kept (a hard link, `.<name>-previous/`, so two versions are on disk) and becomes the
+  next build, brought up to date from the live file with what the last run changed: the raw tables of
+  the files it loaded (the registry says which), the bookkeeping tables (registry, rejected lines, the
+  run log). Its models are left as they are: they are one build behind, and the next dbt build's scope
+  (ingest/build_scope.py: from the build file's own record of what its models were made from) covers
+  the changes of both runs. When the previous version is missing, or still open in a reader (DuckDB then
+  refuses a writer), the run copies the live file as before.
 - Postgres: dlt loads the changed files into `raw_build` (the unchanged ones are views there over
   `raw`), and dbt builds the modelled schemas under a `__build` suffix; one transaction then moves the
   loaded raw tables into `raw` and renames the built schemas over the live ones, so raw and marts become
@@ -22,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.warehouse import RAW_BUILD_SCHEMA, RAW_SCHEMA, Target, connect
+from ingest.warehouse import RAW_BUILD_SCHEMA, RAW_SCHEMA, Target, connect, duckdb_settings
 
 MODELLED_SCHEMAS = ("reference", "staging", "intermediate", "marts")
 RAW_BUILD = RAW_BUILD_SCHEMA
@@ -31,10 +39,11 @@ OLD_SUFFIX = "__old"
 
 
 @contextmanager
-def staged(target: Target) -> Iterator[Target]:
-    """Yield the target to build into; on normal exit, make it the live warehouse."""
+def staged(target: Target, builds_models: bool = True) -> Iterator[Target]:
+    """Yield the target to build into; on normal exit, make it the live warehouse. `builds_models`: the
+    caller runs the dbt build in it (else the models must already be those of the live file)."""
     if target.uses_duckdb_file:
-        with _staged_duckdb(target) as work:
+        with _staged_duckdb(target, builds_models) as work:
             yield work
     else:
         with _staged_postgres(target) as work:
@@ -46,18 +55,19 @@ def writable(target: Target) -> Iterator[Target]:
     """A target for small bookkeeping writes (the run log) that never opens a live DuckDB file for
     writing, so API readers holding it open never block the ELT: DuckDB goes through a staged copy."""
     if target.uses_duckdb_file:
-        with _staged_duckdb(target) as work:
+        with _staged_duckdb(target, builds_models=False) as work:
             yield work
     else:
         yield target
 
 
 @contextmanager
-def _staged_duckdb(target: Target) -> Iterator[Target]:
+def _staged_duckdb(target: Target, builds_models: bool) -> Iterator[Target]:
     live = target.duckdb_file
     build_dir = live.parent / f".{live.stem}-build"
     build_dir.mkdir(parents=True, exist_ok=True)
     build = build_dir / live.name
+    previous = previous_version(live)
     build.unlink(missing_ok=True)
     Path(f"{build}.wal").unlink(missing_ok=True)
     if live.exists():
@@ -65,7 +75,8 @@ def _staged_duckdb(target: Target) -> Iterator[Target]:
             # Only after a writer outside the ELT crashed on the live file (the ELT never writes to it).
             with connect(target) as conn:
                 conn.execute("checkpoint")
-        shutil.copyfile(live, build)
+        if not (target.name == "duckdb" and _reuse_previous(previous, live, build, builds_models)):
+            shutil.copyfile(live, build)
     try:
         yield target.at(build)
     except BaseException:
@@ -74,8 +85,116 @@ def _staged_duckdb(target: Target) -> Iterator[Target]:
     if Path(f"{build}.wal").exists():
         with connect(target.at(build)) as conn:
             conn.execute("checkpoint")
+    previous.parent.mkdir(parents=True, exist_ok=True)
+    previous.unlink(missing_ok=True)
+    if live.exists() and target.name == "duckdb":
+        os.link(live, previous)  # the version about to be replaced: the next run's build
     os.replace(build, live)
     shutil.rmtree(build_dir, ignore_errors=True)
+
+
+def previous_version(live: Path) -> Path:
+    """Where the version of the warehouse file replaced at the last swap is kept."""
+    return live.parent / f".{live.stem}-previous" / live.name
+
+
+def _reuse_previous(previous: Path, live: Path, build: Path, builds_models: bool) -> bool:
+    """Move the previous version into the build's place and bring its raw and bookkeeping tables up to date
+    with the live file; False (and nothing kept) when it is missing or cannot be written, or when no build
+    follows (a no-op's or a failure's run log, a raw-only run) and its models are not the live ones."""
+    import duckdb
+
+    if not previous.exists() or Path(f"{previous}.wal").exists():
+        return False
+    os.replace(previous, build)
+    try:
+        conn = duckdb.connect(str(build), config=duckdb_settings())  # refused while a reader holds it
+    except duckdb.Error as exc:
+        print(f"  previous warehouse version not reusable ({exc}); copying the live file", flush=True)
+        build.unlink(missing_ok=True)
+        return False
+    try:
+        if not builds_models and not _same_models(conn, live):
+            conn.close()
+            os.replace(build, previous)  # kept for a run that builds
+            return False
+        copied = catch_up(conn, live)
+    except BaseException:
+        conn.close()
+        build.unlink(missing_ok=True)
+        raise
+    conn.close()
+    print(f"  build file: the previous version, {copied} table(s) brought up to date from the live file", flush=True)
+    return True
+
+
+def catch_up(conn, live: Path) -> int:
+    """Copy into `conn`'s database what differs in the live file: raw tables whose file was loaded again,
+    every other table of raw and ops, except the record of what the models were built from (it belongs to
+    the models, which stay as they are). Returns the number of tables copied."""
+    conn.execute(f"attach '{live}' as live_file (read_only)")
+    try:
+        wanted = _tables(conn, "live_file")
+        current = _tables(conn, _catalog(conn))
+        unchanged = _unchanged_raw_tables(conn) if ("raw", REGISTRY) in current else set()
+        copied = 0
+        for schema, table in sorted(wanted):
+            if (schema, table) in unchanged or (schema, table) == MODEL_INPUTS:
+                continue
+            conn.execute(f'create schema if not exists "{schema}"')
+            conn.execute(
+                f'create or replace table "{schema}"."{table}" as select * from live_file."{schema}"."{table}"'  # noqa: S608 - names from the file's catalog
+            )
+            copied += 1
+        for schema, table in sorted(current - wanted):
+            if schema == "raw":  # a raw table the live file no longer has
+                conn.execute(f'drop table "{schema}"."{table}"')
+        return copied
+    finally:
+        conn.execute("detach live_file")
+
+
+REGISTRY = "file_registry"
+MODEL_INPUTS = ("ops", "model_inputs")
+
+
+def _same_models(conn, live: Path) -> bool:
+    """Whether both files' models were built from the same code and loads (ops.model_inputs), so are the same."""
+    conn.execute(f"attach '{live}' as live_file (read_only)")
+    try:
+        if not {MODEL_INPUTS} <= _tables(conn, "live_file") & _tables(conn, _catalog(conn)):
+            return False
+        (differing,) = conn.execute(
+            "select count(*) from ((select * from ops.model_inputs except select * from live_file.ops.model_inputs) "
+            "union all (select * from live_file.ops.model_inputs except select * from ops.model_inputs))"
+        ).fetchone()
+        return differing == 0
+    finally:
+        conn.execute("detach live_file")
+
+
+def _catalog(conn) -> str:
+    return conn.execute("select current_database()").fetchone()[0]
+
+
+def _tables(conn, catalog: str) -> set[tuple[str, str]]:
+    rows = conn.execute(
+        "select schema_name, table_name from duckdb_tables() "
+        "where database_name = ? and schema_name in ('raw', 'ops') and not temporary",
+        [catalog],
+    ).fetchall()
+    return {(schema, table) for schema, table in rows}
+
+
+def _unchanged_raw_tables(conn) -> set[tuple[str, str]]:
+    """Raw tables holding the same loads in both files: same file content and load id in both registries."""
+    rows = conn.execute(
+        "select built.table_name from raw.file_registry as built "
+        "inner join live_file.raw.file_registry as live using (file_name) "
+        "where built.table_name = live.table_name and built.loaded_hash is not distinct from live.loaded_hash "
+        "and built.load_id is not distinct from live.load_id"
+    ).fetchall()
+    return {("raw", table) for (table,) in rows}
 
 
 @contextmanager

@@ -245,7 +245,7 @@ def _run_staged(
             with writable(target) as work:
                 quarantined, unresolved = _finish(work, record, started)
         else:
-            with staged(target) as work:
+            with staged(target, builds_models=build_models) as work:
                 if edits is None:
                     raise RuntimeError(edits_error)
                 if plan.registry_changed:

@@ -3,6 +3,8 @@ files changed rebuilds only their rows, and its marts equal a whole build of the
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,37 @@ def test_dbt_run_by_hand_without_the_var_rebuilds_every_table(built: Target) -> 
     counts = dict(rows(built, "select _source_table, count(*) from staging.stg_sources__long group by 1"))
     assert run_dbt(built, "run", "--select", "stg_sources__long") == 0
     assert dict(rows(built, "select _source_table, count(*) from staging.stg_sources__long group by 1")) == counts
+
+
+def test_a_run_builds_in_the_previous_version_not_a_copy_and_a_reader_of_it_forces_the_copy(
+    built: Target, sample_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ingest.atomic import previous_version
+
+    assert run(sample_copy, built) == 0  # a no-op: its run log is swapped in, the built version kept aside
+    previous = previous_version(built.duckdb_file)
+    assert previous.exists()
+    _change(sample_copy, CHANGED[0])
+    capsys.readouterr()
+    assert run(sample_copy, built) == 0
+    assert "build file: the previous version" in capsys.readouterr().out
+    whole = duckdb_target(tmp_path / "whole.duckdb")
+    assert run(sample_copy, whole) == 0
+    assert compare(built.duckdb_file, whole.duckdb_file, ignore=frozenset({"load_id"})) == {}
+
+    _change(sample_copy, CHANGED[1])
+    # an API worker (another process: file locks are per process) still reading that version
+    holding = (
+        f"import duckdb, time; c = duckdb.connect({str(previous)!r}, read_only=True); "
+        "print('open', flush=True); time.sleep(600)"
+    )
+    reader = subprocess.Popen([sys.executable, "-c", holding], stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+        assert run(sample_copy, built) == 0
+    finally:
+        reader.kill()
+        reader.wait()
+    assert "not reusable" in capsys.readouterr().out
+    assert run(sample_copy, whole) == 0
+    assert compare(built.duckdb_file, whole.duckdb_file, ignore=frozenset({"load_id"})) == {}
