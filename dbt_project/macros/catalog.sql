@@ -278,6 +278,32 @@
     where {{ clean_text('cells.cell_value') }} is not null
 {%- endmacro %}
 
+{#- Postgres: a wide file's date cells are one jsonb object per row, `_date_cells` (a table has at most
+    1,600 columns; ingest/date_cells.py), {raw column -> cell text}. jsonb_each_text expands it in bulk and
+    a constant mapping gives each raw column its header and date. -#}
+{% macro postgres__wide_date_cells(date_columns, relation) -%}
+    {%- if not date_columns -%}
+    {{ return(empty_select([['_source_line', 'bigint'], 'header', ['reported_date', 'date'], 'cell_value'])) }}
+    {%- endif %}
+    with date_columns (column_name, header, reported_date) as (
+        values
+        {%- for column in date_columns %}
+            ('{{ sql_text(column.column) }}', '{{ sql_text(column.header) }}', cast('{{ column.date }}' as date))
+            {{- "," if not loop.last }}
+        {%- endfor %}
+    )
+
+    select
+        raw_rows._source_line,
+        date_columns.header,
+        date_columns.reported_date,
+        cells.cell_value
+    from {{ relation }} as raw_rows
+    cross join lateral jsonb_each_text(raw_rows._date_cells) as cells (column_name, cell_value)
+    inner join date_columns on cells.column_name = date_columns.column_name
+    where {{ clean_text('cells.cell_value') }} is not null
+{%- endmacro %}
+
 {#- Spark's inline tables cannot read the columns of the row they are joined to: stack() makes the rows. -#}
 {% macro spark__wide_date_cells(date_columns, relation) -%}
     select
