@@ -38,7 +38,7 @@ from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.failpoints import crash_point
 from ingest.lake import publish_marts
-from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables
+from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables, has_current_layout
 from ingest.reader import BadFileError, FileContent, ParsedFile, header_columns, identify, read_table
 from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
 from ingest.run_lock import RunLockedError, run_lock
@@ -90,7 +90,7 @@ def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refr
         started = time.perf_counter()
         content = identify(path, found.root)
         outcome.source_file = content.source_file
-        counts = reg.raw_row_counts(conn, spec.table) if conn else {}
+        counts = reg.raw_row_counts(conn, spec.table) if conn and has_current_layout(conn, spec) else {}
         if not full_refresh and reg.is_loaded(entry, content.content_hash, counts):
             outcome.status, outcome.rows, outcome.rejected = "unchanged", entry.loaded_rows, entry.rejected_lines
         elif not full_refresh and entry.status == "failed" and entry.last_seen_hash == content.content_hash:

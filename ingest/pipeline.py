@@ -5,7 +5,9 @@ time, so neither this process nor dlt holds a whole file: dlt writes each batch 
 loader files as it arrives (its buffer counts rows: `data_writer.buffer_max_items`, 5000 by default, is
 below one batch, so every batch is flushed at once) and rotates them at `file_max_items` rows. DuckDB
 reads those files natively and Postgres receives them through ADBC's COPY path, a row group at a time:
-no row-by-row Python anywhere.
+no row-by-row Python anywhere. On Postgres a wide file's date columns are packed into one `jsonb` column on
+the way (ingest/date_cells.py): dlt creates it as `json` (ADBC cannot COPY into `jsonb`), and it is turned
+into `jsonb` once loaded.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 
+from ingest.catalog import catalog
+from ingest.date_cells import DATE_CELLS_COLUMN, uses_date_cells, with_date_cells
 from ingest.reader import ParsedFile
 from ingest.registry import REGISTRY_TABLE
 from ingest.rejects import REJECTS_TABLE
-from ingest.warehouse import Target, temp_dir
+from ingest.warehouse import Target, connect, temp_dir
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 BATCH_ROWS = 65_536  # rows handed to dlt at a time: a few MB of text columns
@@ -32,11 +36,28 @@ def _batches(parsed: ParsedFile) -> Iterator[pa.RecordBatch]:
     yield from parsed.batches(BATCH_ROWS)
 
 
-def raw_resources(parsed: dict[str, ParsedFile], registry: pa.Table, rejected: pa.Table) -> list:
-    """One dlt resource per changed file (replacing that file's table), the whole registry and rejected lines."""
+def _packed_tables(target: Target, parsed: dict[str, ParsedFile]) -> set[str]:
+    """The loaded raw tables whose date cells go into `_date_cells` on this target."""
+    specs = {spec.table: spec for spec in catalog().sources}
+    return {name for name in parsed if name in specs and uses_date_cells(target.name, specs[name])}
+
+
+def raw_resources(
+    parsed: dict[str, ParsedFile], registry: pa.Table, rejected: pa.Table, packed: frozenset[str] = frozenset()
+) -> list:
+    """One dlt resource per changed file (replacing that file's table), the whole registry and rejected lines.
+    The files in `packed` have their date columns packed into `_date_cells` (see ingest/date_cells.py)."""
     import dlt
 
-    resources = [dlt.resource(_batches(file), name=name, write_disposition="replace") for name, file in parsed.items()]
+    specs = {spec.table: spec for spec in catalog().sources}
+    resources = []
+    for name, file in parsed.items():
+        if name in packed:
+            batches = with_date_cells(specs[name], _batches(file))
+            columns = {DATE_CELLS_COLUMN: {"data_type": "json"}}
+            resources.append(dlt.resource(batches, name=name, write_disposition="replace", columns=columns))
+        else:
+            resources.append(dlt.resource(_batches(file), name=name, write_disposition="replace"))
     resources.append(dlt.resource(registry, name=REGISTRY_TABLE, write_disposition="replace"))
     if rejected.num_rows:  # ADBC cannot ingest an empty table: then elt.py empties it with SQL
         resources.append(dlt.resource(rejected, name=REJECTS_TABLE, write_disposition="replace"))
@@ -55,10 +76,18 @@ def load_raw(target: Target, parsed: dict[str, ParsedFile], registry: pa.Table, 
             dataset_name=target.raw_schema,
             pipelines_dir=pipelines_dir,
         )
-        pipeline.extract(raw_resources(parsed, registry, rejected), loader_file_format="parquet")
+        packed = _packed_tables(target, parsed)
+        pipeline.extract(raw_resources(parsed, registry, rejected, frozenset(packed)), loader_file_format="parquet")
         pipeline.normalize()
         info = pipeline.load(workers=load_workers(target))
         info.raise_on_failed_jobs()
+    if packed and target.name == "postgres":
+        with connect(target) as conn:
+            for name in sorted(packed):
+                conn.execute(
+                    f"alter table {target.raw_schema}.{name} alter column {DATE_CELLS_COLUMN} "  # catalog tables
+                    f"type jsonb using {DATE_CELLS_COLUMN}::jsonb"
+                )
 
 
 def load_workers(target: Target) -> int:

@@ -1,7 +1,8 @@
 """The raw tables dbt reads, complete for every run, whatever this run loaded.
 
 A missing input file is not an error: its raw table exists with the publisher's columns and no rows,
-and every model downstream simply has nothing from that file. Column names are normalised the way dlt
+and every model downstream simply has nothing from that file. On Postgres a wide file's table also has
+its (empty) `_date_cells` jsonb column (ingest/date_cells.py). Column names are normalised the way dlt
 normalises them, so a later load of the file lands in the same table.
 
 On Postgres a run loads the files that changed into `raw_build` (swapped in with the marts, so raw and
@@ -16,7 +17,8 @@ import pyarrow as pa
 
 from ingest import lake, rejects
 from ingest import registry as reg
-from ingest.catalog import catalog, raw_column
+from ingest.catalog import SourceFile, catalog, raw_column
+from ingest.date_cells import DATE_CELLS_COLUMN, uses_date_cells
 from ingest.warehouse import RAW_SCHEMA, Connection, Target
 
 _PROVENANCE = [
@@ -27,13 +29,16 @@ _PROVENANCE = [
 ]
 
 
-def raw_schemas() -> dict[str, pa.Schema]:
-    """Every raw table dbt reads, with the columns it has at least: each catalog file's required columns
-    (as text) and provenance, the registry and the rejected lines."""
-    wanted = {
-        spec.table: pa.schema([(raw_column(name), pa.string()) for name in spec.required_columns] + _PROVENANCE)
-        for spec in catalog().sources
-    }
+def raw_schemas(target_name: str = "duckdb") -> dict[str, pa.Schema]:
+    """Every raw table dbt reads on this target, with the columns it has at least: each catalog file's
+    required columns (as text), its `_date_cells` where the target packs them, and provenance; the registry
+    and the rejected lines."""
+    wanted = {}
+    for spec in catalog().sources:
+        columns = [(raw_column(name), pa.string()) for name in spec.required_columns]
+        if uses_date_cells(target_name, spec):
+            columns.append((DATE_CELLS_COLUMN, pa.json_()))
+        wanted[spec.table] = pa.schema(columns + _PROVENANCE)
     wanted[rejects.REJECTS_TABLE] = rejects.ARROW_SCHEMA
     wanted[reg.REGISTRY_TABLE] = reg.ARROW_SCHEMA
     return wanted
@@ -44,6 +49,8 @@ def _sql_type(arrow_type: pa.DataType) -> str:
         return "bigint"
     if pa.types.is_timestamp(arrow_type):
         return "timestamp with time zone"
+    if isinstance(arrow_type, pa.JsonType):
+        return "jsonb"
     return "text"
 
 
@@ -62,7 +69,7 @@ def ensure_raw_tables(conn: Connection, target: Target) -> list[str]:
     schema = target.raw_schema
     conn.execute(f"create schema if not exists {schema}")
     created = []
-    for table, columns in raw_schemas().items():
+    for table, columns in raw_schemas(target.name).items():
         if conn.table_exists(schema, table):
             continue
         if schema != RAW_SCHEMA and conn.table_exists(RAW_SCHEMA, table):
@@ -71,6 +78,18 @@ def ensure_raw_tables(conn: Connection, target: Target) -> list[str]:
         conn.execute(create_sql(schema, table, columns))
         created.append(table)
     return created
+
+
+def has_current_layout(conn: Connection, spec: SourceFile) -> bool:
+    """Whether a file's live raw table, if any, has the layout this target loads: a wide file loaded on
+    Postgres before its date cells were packed into `_date_cells` is not, and is loaded again."""
+    if not uses_date_cells(conn.target.name, spec) or not conn.table_exists(RAW_SCHEMA, spec.table):
+        return True
+    found = conn.fetch_all(
+        "select 1 from information_schema.columns where table_schema = ? and table_name = ? and column_name = ?",
+        [RAW_SCHEMA, spec.table, DATE_CELLS_COLUMN],
+    )
+    return bool(found)
 
 
 def _ensure_lake_tables(conn: Connection, target: Target) -> list[str]:

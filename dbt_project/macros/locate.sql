@@ -26,28 +26,7 @@ resolved as (
     where names.location_kind != 'unresolved'
 ),
 
-national as (
-    select distinct
-        {% for column in grain %}{{ column }}, {% endfor %}resolved_iso3
-    from resolved
-    where resolved_kind = 'country'
-),
-
-kept as (
-    select resolved.*
-    from resolved
-    where
-        resolved.resolved_kind != 'subnational'
-        or not exists (
-            select 1
-            from national
-            where
-                national.resolved_iso3 = resolved.resolved_iso3
-                {%- for column in grain %}
-                and national.{{ column }} is not distinct from resolved.{{ column }}
-                {%- endfor %}
-        )
-),
+{{ national_rows_win(grain) }},
 
 named as (
     select
@@ -88,6 +67,59 @@ group by
     resolved_name,
     collapsed_kind
 {%- endmacro %}
+
+{#- The CTEs `national` and `kept`: the rows of `resolved` without the sub-national rows whose country
+    the same publisher also gives for the same grain. Grain columns may be NULL and match as equal. -#}
+{% macro national_rows_win(grain) -%}
+    {{ return(adapter.dispatch('national_rows_win', 'epidemic')(grain)) }}
+{%- endmacro %}
+
+{% macro default__national_rows_win(grain) -%}
+national as (
+    select distinct
+        {% for column in grain %}{{ column }}, {% endfor %}resolved_iso3
+    from resolved
+    where resolved_kind = 'country'
+),
+
+kept as (
+    select resolved.*
+    from resolved
+    where
+        resolved.resolved_kind != 'subnational'
+        or not exists (
+            select 1
+            from national
+            where
+                national.resolved_iso3 = resolved.resolved_iso3
+                {%- for column in grain %}
+                and national.{{ column }} is not distinct from resolved.{{ column }}
+                {%- endfor %}
+        )
+)
+{%- endmacro %}
+
+{#- Postgres cannot hash `is not distinct from`: the anti-join above runs as a nested loop, every
+    sub-national row scanning every national row (20 s at 1x). A window over the same partition (NULLs
+    fall together, as `is not distinct from` has them) marks the partitions holding a country row in one
+    sort. A NULL country code never matches, as with `=` above. -#}
+{% macro postgres__national_rows_win(grain) -%}
+national as (
+    select
+        resolved.*,
+        max(case when resolved.resolved_kind = 'country' and resolved.resolved_iso3 is not null then 1 else 0 end)
+            over (partition by {% for column in grain %}resolved.{{ column }}, {% endfor %}resolved.resolved_iso3)
+        as has_national_row
+    from resolved
+),
+
+kept as (
+    select national.*
+    from national
+    where national.resolved_kind != 'subnational' or national.has_national_row = 0
+)
+{%- endmacro %}
+
 
 {#- The distinct values of `column`, sorted and joined by ' | '. -#}
 {% macro string_agg_distinct(column) -%}
