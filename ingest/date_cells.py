@@ -1,12 +1,14 @@
-"""On Postgres a wide file's date cells are one `jsonb` value per row, not one column per date.
+"""On DuckDB and Postgres a wide file's date cells are one JSON value per row, not one column per date.
 
 Postgres caps a table at 1,600 columns, and a wide file has one column per day (the benchmark's 10x copies
-have 1,888). So on Postgres every wide file's raw table keeps its id columns (the catalog's headers) as
-text columns, as everywhere, and holds all its date cells in one `jsonb` column, `_date_cells`: an object
+have 1,888, its 100x copies 18,804); DuckDB takes more, but each column of a table being written holds its
+own buffers, so a table of 18,804 columns does not load within a 1 GB memory budget. So on both, every
+wide file's raw table keeps its id columns (the catalog's headers) as text columns, as everywhere, and
+holds all its date cells in one JSON column (`jsonb` on Postgres), `_date_cells`: an object
 {raw column name (`_1_22_20`) -> cell text exactly as written}, empty strings included. One layout for
-every wide file on Postgres, however narrow, so there is one code path to load, model and test. DuckDB and
-Spark keep one text column per date (they have no such limit); the staging macro `wide_date_cells`
-reads either layout and gives the same rows.
+every wide file there, however narrow, so there is one code path to load, model and test. Spark keeps one
+column per date in its Parquet lake (a columnar file format made for it); the staging macro
+`wide_date_cells` reads either layout and gives the same rows.
 
 The conversion is columnar: each record batch of the staged Parquet file is rewritten by DuckDB
 (`to_json(struct_pack(...))`) before dlt loads it, never a Python loop over rows.
@@ -27,7 +29,7 @@ DATE_CELLS_COLUMN = "_date_cells"
 
 def uses_date_cells(target_name: str, spec: SourceFile) -> bool:
     """Whether this file's raw table on this target holds its date cells in `_date_cells`."""
-    return target_name == "postgres" and spec.layout == "wide"
+    return target_name in ("duckdb", "postgres") and spec.layout == "wide"
 
 
 def _quoted(name: str) -> str:

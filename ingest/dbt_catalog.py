@@ -132,8 +132,8 @@ def _table_yml(source: SourceFile) -> dict[str, Any]:
     layout = {
         "long": "one row per line",
         "wide": f"WIDE: id columns, then one text column per date (headers written {source.date_format}), "
-        f"each holding {source.values}; on Postgres the date cells are one jsonb column, `_date_cells`, "
-        "{raw column: cell text} (a table has at most 1,600 columns)",
+        f"each holding {source.values}; on DuckDB and Postgres the date cells are one JSON column, "
+        "`_date_cells`, {raw column: cell text} (thousands of columns do not fit a table)",
         "line_list": f"LINE LIST: one row per case, counted as {source.counts}",
     }[source.layout]
     return {

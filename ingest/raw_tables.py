@@ -1,8 +1,8 @@
 """The raw tables dbt reads, complete for every run, whatever this run loaded.
 
 A missing input file is not an error: its raw table exists with the publisher's columns and no rows,
-and every model downstream simply has nothing from that file. On Postgres a wide file's table also has
-its (empty) `_date_cells` jsonb column (ingest/date_cells.py). Column names are normalised the way dlt
+and every model downstream simply has nothing from that file. On DuckDB and Postgres a wide file's table
+also has its (empty) `_date_cells` JSON column (ingest/date_cells.py). Column names are normalised the way dlt
 normalises them, so a later load of the file lands in the same table.
 
 On Postgres a run loads the files that changed into `raw_build` (swapped in with the marts, so raw and
@@ -44,20 +44,20 @@ def raw_schemas(target_name: str = "duckdb") -> dict[str, pa.Schema]:
     return wanted
 
 
-def _sql_type(arrow_type: pa.DataType) -> str:
+def _sql_type(arrow_type: pa.DataType, json_type: str = "jsonb") -> str:
     if pa.types.is_integer(arrow_type):
         return "bigint"
     if pa.types.is_timestamp(arrow_type):
         return "timestamp with time zone"
     if isinstance(arrow_type, pa.JsonType):
-        return "jsonb"
+        return json_type
     return "text"
 
 
-def create_sql(schema: str, table: str, columns: pa.Schema) -> str:
+def create_sql(schema: str, table: str, columns: pa.Schema, json_type: str = "jsonb") -> str:
     return (
         f"create table {schema}.{table} ("
-        + ", ".join(f'"{field.name}" {_sql_type(field.type)}' for field in columns)
+        + ", ".join(f'"{field.name}" {_sql_type(field.type, json_type)}' for field in columns)
         + ")"
     )
 
@@ -75,14 +75,14 @@ def ensure_raw_tables(conn: Connection, target: Target) -> list[str]:
         if schema != RAW_SCHEMA and conn.table_exists(RAW_SCHEMA, table):
             conn.execute(f"create view {schema}.{table} as select * from {RAW_SCHEMA}.{table}")  # noqa: S608 - tables from the checked catalog
             continue
-        conn.execute(create_sql(schema, table, columns))
+        conn.execute(create_sql(schema, table, columns, "json" if target.name == "duckdb" else "jsonb"))
         created.append(table)
     return created
 
 
 def has_current_layout(conn: Connection, spec: SourceFile) -> bool:
     """Whether a file's live raw table, if any, has the layout this target loads: a wide file loaded on
-    Postgres before its date cells were packed into `_date_cells` is not, and is loaded again."""
+    DuckDB or Postgres before its date cells were packed into `_date_cells` is not, and is loaded again."""
     if not uses_date_cells(conn.target.name, spec) or not conn.table_exists(RAW_SCHEMA, spec.table):
         return True
     found = conn.fetch_all(
@@ -94,7 +94,7 @@ def has_current_layout(conn: Connection, spec: SourceFile) -> bool:
 
 def _ensure_lake_tables(conn: Connection, target: Target) -> list[str]:
     created = []
-    for table, columns in raw_schemas().items():
+    for table, columns in raw_schemas(target.name).items():
         if not lake.has_table(target, table):
             lake.write_table(target, table, columns.empty_table())
             created.append(table)

@@ -89,8 +89,8 @@ def test_jhu_time_series_reconcile_with_the_files(
     real_warehouse: Target, table: str, measure: str, total: int | None
 ) -> None:
     """The 7/27/20 column of each file sums to the mart's jhu_time_series figure that day (README of the data)."""
-    # On Postgres a wide file's date cells are one jsonb column (ingest/date_cells.py).
-    cell = "_date_cells ->> '_7_27_20'" if real_warehouse.name == "postgres" else '"_7_27_20"'
+    # On DuckDB and Postgres a wide file's date cells are one JSON column (ingest/date_cells.py).
+    cell = "_date_cells ->> '_7_27_20'" if real_warehouse.name in ("duckdb", "postgres") else '"_7_27_20"'
     raw_total = scalar(real_warehouse, f"select sum(cast({cell} as bigint)) from raw.{table}")
     mart_total = scalar(
         real_warehouse,
