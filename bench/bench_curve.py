@@ -2,8 +2,8 @@
 1x and 10x), each against a floor.
 
     make bench        # or: python -m bench.bench_curve [--scales 1,10,100] [--engines duckdb,postgres,spark]
-                      #     [--spark-scales 1,10] [--data-dir DIR] [--work-dir DIR] [--timeout S]
-                      #     [--max-rss-gb G] [--clean]
+                      #     [--spark-scales 1,10] [--postgres-scales 1,10,100] [--data-dir DIR]
+                      #     [--work-dir DIR] [--timeout S] [--max-rss-gb G] [--clean]
 
 For each scale, the real files are made N times longer by bench/scale_data.py (cached in the work
 dir, reused while the generator, the catalog and the input are unchanged). Then, for each engine:
@@ -562,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="1,10,100", help="comma-separated factors")
     parser.add_argument("--engines", default="duckdb,postgres,spark", help="comma-separated: duckdb, postgres, spark")
     parser.add_argument("--spark-scales", default="1,10", help="the factors Spark (local mode) is measured at")
+    parser.add_argument("--postgres-scales", default=None, help="the factors Postgres is measured at (default: all)")
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("BENCH_DATA_DIR") or DEFAULT_DATA))
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="generated files and run logs")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before an ELT run is killed")
@@ -573,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     args.scale_list = [int(s) for s in args.scales.split(",")]
     args.engine_list = [e.strip() for e in args.engines.split(",")]
     args.spark_scale_list = [int(s) for s in args.spark_scales.split(",")]
+    args.postgres_scale_list = [int(s) for s in (args.postgres_scales or args.scales).split(",")]
     if unknown := set(args.engine_list) - set(ENGINES):
         parser.error(f"unknown engine(s) {sorted(unknown)}")
     if args.changed_file not in catalog().by_file_name:
@@ -588,6 +590,8 @@ def main(argv: list[str] | None = None) -> int:
                 data = scaled_data(args.data_dir, args.work_dir, factor)
                 for engine in args.engine_list:
                     if engine == "spark" and factor not in args.spark_scale_list:
+                        continue
+                    if engine == "postgres" and factor not in args.postgres_scale_list:
                         continue
                     rows.append(measure(engine, factor, data, args.work_dir, args, server))
     finally:
