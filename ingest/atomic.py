@@ -106,6 +106,9 @@ def _reuse_previous(previous: Path, live: Path, build: Path, builds_models: bool
 
     if not previous.exists() or Path(f"{previous}.wal").exists():
         return False
+    if os.path.samefile(previous, live):  # a crash between keeping the live version and the swap
+        previous.unlink()
+        return False
     os.replace(previous, build)
     try:
         conn = duckdb.connect(str(build), config=duckdb_settings())  # refused while a reader holds it
