@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.catalog import SourceFile, raw_column
 from ingest.reader import PROVENANCE_COLUMNS
@@ -36,28 +37,43 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def date_cells_sql(spec: SourceFile, columns: list[str], relation: str) -> str:
-    """A DuckDB select of `relation` (a batch of the staged Parquet file, columns named by the headers as
-    written) keeping every other column and packing the date columns into `_date_cells` as JSON text."""
+# Date columns turned into JSON per query: DuckDB scans a batch 2,048 rows at a time, one vector per
+# column, so a query over all of a file's 18,804 date columns needs ~600 MB whatever the row count.
+COLUMNS_PER_QUERY = 1000
+
+
+def split_columns(spec: SourceFile, columns: list[str]) -> tuple[list[str], list[str]]:
+    """A batch's columns (headers as written): those kept as they are (ids, provenance), and the dates."""
     ids = set(spec.required_columns)
-    kept, dates = [], []
-    for name in columns:
-        if name in ids or name in PROVENANCE_COLUMNS:
-            kept.append(_quoted(name))
-        else:
-            dates.append(f"{_quoted(raw_column(name))} := {_quoted(name)}")
-    # struct_pack() takes no arguments when a file has no date column: an empty object then.
-    cells = f"cast(to_json(struct_pack({', '.join(dates)})) as varchar)" if dates else "'{}'"
-    return f"select {', '.join(kept)}, {cells} as {DATE_CELLS_COLUMN} from {relation}"  # noqa: S608 - names quoted
+    kept = [name for name in columns if name in ids or name in PROVENANCE_COLUMNS]
+    return kept, [name for name in columns if name not in kept]
+
+
+def date_cells_sql(dates: list[str], relation: str) -> str:
+    """A DuckDB select of one JSON object (text) per row of `relation`: {raw column: cell} of `dates`."""
+    fields = ", ".join(f"{_quoted(raw_column(name))} := {_quoted(name)}" for name in dates)
+    return f"select cast(to_json(struct_pack({fields})) as varchar) as cells from {relation}"  # noqa: S608 - names quoted
 
 
 def with_date_cells(spec: SourceFile, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """The batches with their date columns replaced by one JSON text column, `_date_cells`."""
+    """The batches with their date columns replaced by one JSON text column, `_date_cells`. The dates are
+    turned into JSON `COLUMNS_PER_QUERY` columns at a time and the objects joined, all in columnar calls."""
     import duckdb
 
-    with duckdb.connect(config=duckdb_settings()) as conn:
+    # Row order must hold: each query's rows are joined to the others' by position.
+    with duckdb.connect(config={**duckdb_settings(), "preserve_insertion_order": "true", "threads": "1"}) as conn:
         for batch in batches:
-            conn.register("wide_batch", batch)
-            converted = conn.execute(date_cells_sql(spec, batch.schema.names, "wide_batch")).fetch_arrow_table()
-            conn.unregister("wide_batch")
-            yield from converted.to_batches()
+            kept, dates = split_columns(spec, batch.schema.names)
+            members = []  # per group of dates: the object's members, without the braces
+            for start in range(0, len(dates), COLUMNS_PER_QUERY):
+                conn.register("date_group", batch.select(dates[start : start + COLUMNS_PER_QUERY]))
+                objects = conn.execute(date_cells_sql(dates[start : start + COLUMNS_PER_QUERY], "date_group"))
+                members.append(pc.utf8_slice_codeunits(objects.fetch_arrow_table().column(0).combine_chunks(), 1, -1))
+                conn.unregister("date_group")
+            if members:
+                cells = pc.binary_join_element_wise("{", pc.binary_join_element_wise(*members, ","), "}", "")
+            else:  # a file without date columns: an empty object per row
+                cells = pa.repeat(pa.scalar("{}", pa.string()), batch.num_rows)
+            yield pa.RecordBatch.from_arrays(
+                [*(batch.column(name) for name in kept), cells], names=[*kept, DATE_CELLS_COLUMN]
+            )
