@@ -67,36 +67,44 @@ epidemics as (
     select * from {{ ref('epidemics') }}
 ),
 
+counted as (
+    select
+        unioned.*,
+        {{ parse_count('unioned.cell_value') }} as cell_count
+    from unioned
+    {{- parsed_once() }}
+),
+
 parsed as (
     select
-        unioned._source_table,
-        unioned.source_code,
-        unioned.epidemic_code,
+        counted._source_table,
+        counted.source_code,
+        counted.epidemic_code,
         {%- for name in id_columns %}
-        unioned.{{ name }},
+        counted.{{ name }},
         {%- endfor %}
-        unioned.measure,
-        unioned.header,
-        unioned.reported_date,
-        unioned.cell_value,
-        {{ parse_count('unioned.cell_value') }} as cell_count,
+        counted.measure,
+        counted.header,
+        counted.reported_date,
+        counted.cell_value,
+        counted.cell_count,
         case
-            when {{ parse_count('unioned.cell_value') }} is null
-                then 'column ' || unioned.header || ': ''' || unioned.cell_value || ''' is not a whole number'
-            when {{ parse_count('unioned.cell_value') }} < unioned.measure_min
-                then 'column ' || unioned.header || ': ''' || unioned.cell_value || ''' is below '
-                || cast(unioned.measure_min as {{ dbt.type_string() }})
-            when unioned.reported_date > {{ latest_valid_date() }}
-                then 'column ' || unioned.header || ': the date is after the load date'
-            when unioned.reported_date < epidemics.start_date
-                then 'column ' || unioned.header || ': the date is before ' || unioned.epidemic_code || ' began ('
+            when counted.cell_count is null
+                then 'column ' || counted.header || ': ''' || counted.cell_value || ''' is not a whole number'
+            when counted.cell_count < counted.measure_min
+                then 'column ' || counted.header || ': ''' || counted.cell_value || ''' is below '
+                || cast(counted.measure_min as {{ dbt.type_string() }})
+            when counted.reported_date > {{ latest_valid_date() }}
+                then 'column ' || counted.header || ': the date is after the load date'
+            when counted.reported_date < epidemics.start_date
+                then 'column ' || counted.header || ': the date is before ' || counted.epidemic_code || ' began ('
                 || cast(epidemics.start_date as {{ dbt.type_string() }}) || ')'
         end as _quarantine_reason,
-        unioned._source_file,
-        unioned._source_line,
-        unioned._load_id
-    from unioned
-    left join epidemics on unioned.epidemic_code = epidemics.epidemic_code
+        counted._source_file,
+        counted._source_line,
+        counted._load_id
+    from counted
+    left join epidemics on counted.epidemic_code = epidemics.epidemic_code
 )
 
 select * from parsed
