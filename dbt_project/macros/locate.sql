@@ -42,30 +42,68 @@ named as (
     from kept
     left join {{ ref('countries') }} as countries
         on kept.resolved_iso3 = countries.country_iso3
+),
+{%- set group_key = grain + ['resolved_name', 'collapsed_kind'] %}
+
+collapsed as (
+    select
+        {%- for column in group_key %}
+        {{ column }},
+        {%- endfor %}
+        max(resolved_iso3) as country_iso3,
+        {%- for measure in measures %}
+        sum({{ measure }}) as {{ measure }},
+        {%- endfor %}
+        min(location_name) as first_location_name,
+        max(location_name) as last_location_name,
+        min(_source_table) as _source_table,
+        min(_source_file) as _source_file,
+        min(_source_line) as _source_line,
+        max(_load_id) as _load_id
+    from named
+    group by {% for column in group_key %}{{ column }}{{ ", " if not loop.last }}{% endfor %}
+),
+
+{#- The publishers' names of a location made of several (a country summed from its provinces), listed
+    only for those: a list per group of millions does not fit a memory budget (DuckDB cannot spill list
+    states), min/max do. -#}
+several_names as (
+    select
+        {%- for column in group_key %}
+        named.{{ column }},
+        {%- endfor %}
+        {{ string_agg_distinct('named.location_name') }} as source_location_names
+    from named
+    inner join collapsed
+        on
+            {%- for column in group_key %}
+            named.{{ column }} = collapsed.{{ column }}{{ " and" if not loop.last }}
+            {%- endfor %}
+    where collapsed.first_location_name != collapsed.last_location_name
+    group by {% for column in group_key %}named.{{ column }}{{ ", " if not loop.last }}{% endfor %}
 )
 
 select
     {%- for column in grain %}
-    {{ column }},
+    collapsed.{{ column }},
     {%- endfor %}
-    resolved_name as location_name,
-    max(resolved_iso3) as country_iso3,
-    collapsed_kind as location_kind,
+    collapsed.resolved_name as location_name,
+    collapsed.country_iso3,
+    collapsed.collapsed_kind as location_kind,
     {%- for measure in measures %}
-    sum({{ measure }}) as {{ measure }},
+    collapsed.{{ measure }},
     {%- endfor %}
-    {{ string_agg_distinct('location_name') }} as source_location_names,
-    min(_source_table) as _source_table,
-    min(_source_file) as _source_file,
-    min(_source_line) as _source_line,
-    max(_load_id) as _load_id
-from named
-group by
-    {%- for column in grain %}
-    {{ column }},
-    {%- endfor %}
-    resolved_name,
-    collapsed_kind
+    coalesce(several_names.source_location_names, collapsed.first_location_name) as source_location_names,
+    collapsed._source_table,
+    collapsed._source_file,
+    collapsed._source_line,
+    collapsed._load_id
+from collapsed
+left join several_names
+    on
+        {%- for column in group_key %}
+        collapsed.{{ column }} = several_names.{{ column }}{{ " and" if not loop.last }}
+        {%- endfor %}
 {%- endmacro %}
 
 {#- The CTEs `national` and `kept`: the rows of `resolved` without the sub-national rows whose country

@@ -129,3 +129,22 @@ def test_a_run_builds_in_the_previous_version_not_a_copy_and_a_reader_of_it_forc
     assert "not reusable" in capsys.readouterr().out
     assert run(sample_copy, whole) == 0
     assert compare(built.duckdb_file, whole.duckdb_file, ignore=frozenset({"load_id"})) == {}
+
+
+def test_a_previous_version_that_is_the_live_file_itself_is_not_built_in(built: Target, sample_copy: Path) -> None:
+    """A crash between keeping the live version aside and the swap leaves both names on one file: building
+    in it would write to the live file under its readers."""
+    import os
+
+    from ingest.atomic import previous_version
+
+    previous = previous_version(built.duckdb_file)
+    previous.parent.mkdir(parents=True, exist_ok=True)
+    previous.unlink(missing_ok=True)
+    os.link(built.duckdb_file, previous)
+    live_inode = built.duckdb_file.stat().st_ino
+    before = scalar(built, "select count(*) from marts.fct_epidemic_daily")
+    _change(sample_copy, CHANGED[1])
+    assert run(sample_copy, built) == 0
+    assert built.duckdb_file.stat().st_ino != live_inode, "a new file was swapped in"
+    assert scalar(built, "select count(*) from marts.fct_epidemic_daily") > before
