@@ -16,7 +16,7 @@ from tests.support.warehouse import rows, scalar
 FACT = "marts.fct_vaccinations_by_manufacturer"
 
 
-def _half_build_then_fail(work: Target, *_args: str) -> int:
+def _half_build_then_fail(work: Target, *_args: str, **_kwargs: object) -> int:
     """Really build part of the project into the work target, then fail like a broken model would."""
     assert run_dbt(work, "build", "--select", "+staging", "--indirect-selection", "cautious") == 0
     return 1
