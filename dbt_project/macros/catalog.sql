@@ -268,10 +268,18 @@
     where {{ clean_text('cells.cell_value') }} is not null
 {%- endmacro %}
 
-{#- DuckDB: a wide file's date cells are one JSON object per row, `_date_cells` (ingest/date_cells.py),
-    {raw column -> cell text}: read as a MAP and unnested in bulk (5 M cells in under a second), with a
-    constant mapping giving each raw column its header and date. -#}
+{#- DuckDB and Postgres: a wide file's date cells are one JSON object per row, `_date_cells`
+    (ingest/date_cells.py; a Postgres table has at most 1,600 columns), {raw column -> cell text}: expanded
+    in bulk (date_cell_entries), with a constant mapping giving each raw column its header and date. -#}
 {% macro duckdb__wide_date_cells(date_columns, relation) -%}
+    {{ return(packed_date_cells(date_columns, relation)) }}
+{%- endmacro %}
+
+{% macro postgres__wide_date_cells(date_columns, relation) -%}
+    {{ return(packed_date_cells(date_columns, relation)) }}
+{%- endmacro %}
+
+{% macro packed_date_cells(date_columns, relation) -%}
     {%- if not date_columns -%}
     {{ return(empty_select([['_source_line', 'bigint'], 'header', ['reported_date', 'date'], 'cell_value'])) }}
     {%- endif %}
@@ -284,46 +292,45 @@
     ),
 
     cells as (
-        select
-            _source_line,
-            unnest(map_entries(json_transform(_date_cells, '"MAP(VARCHAR, VARCHAR)"')), recursive := true)
-        from {{ relation }}
+        {{ date_cell_entries(relation) | indent(8) }}
     )
 
     select
         cells._source_line,
         date_columns.header,
         date_columns.reported_date,
-        cells.value as cell_value
-    from cells
-    inner join date_columns on cells.key = date_columns.column_name
-    where {{ clean_text('cells.value') }} is not null
-{%- endmacro %}
-
-{#- Postgres: a wide file's date cells are one jsonb object per row, `_date_cells` (a table has at most
-    1,600 columns; ingest/date_cells.py), {raw column -> cell text}. jsonb_each_text expands it in bulk and
-    a constant mapping gives each raw column its header and date. -#}
-{% macro postgres__wide_date_cells(date_columns, relation) -%}
-    {%- if not date_columns -%}
-    {{ return(empty_select([['_source_line', 'bigint'], 'header', ['reported_date', 'date'], 'cell_value'])) }}
-    {%- endif %}
-    with date_columns (column_name, header, reported_date) as (
-        values
-        {%- for column in date_columns %}
-            ('{{ sql_text(column.column) }}', '{{ sql_text(column.header) }}', cast('{{ column.date }}' as date))
-            {{- "," if not loop.last }}
-        {%- endfor %}
-    )
-
-    select
-        raw_rows._source_line,
-        date_columns.header,
-        date_columns.reported_date,
         cells.cell_value
-    from {{ relation }} as raw_rows
-    cross join lateral jsonb_each_text(raw_rows._date_cells) as cells (column_name, cell_value)
+    from cells
     inner join date_columns on cells.column_name = date_columns.column_name
     where {{ clean_text('cells.cell_value') }} is not null
+{%- endmacro %}
+
+{#- (_source_line, column_name, cell_value): one row per member of each row's `_date_cells`. -#}
+{% macro date_cell_entries(relation) -%}
+    {{ return(adapter.dispatch('date_cell_entries', 'epidemic')(relation)) }}
+{%- endmacro %}
+
+{#- DuckDB reads the object as a MAP and unnests its entries (5 M cells in under a second). -#}
+{% macro duckdb__date_cell_entries(relation) -%}
+    select
+        _source_line,
+        entry.key as column_name,
+        entry.value as cell_value
+    from (
+        select
+            _source_line,
+            unnest(map_entries(json_transform(_date_cells, '"MAP(VARCHAR, VARCHAR)"'))) as entry
+        from {{ relation }}
+    ) as entries
+{%- endmacro %}
+
+{% macro postgres__date_cell_entries(relation) -%}
+    select
+        raw_rows._source_line,
+        entries.column_name,
+        entries.cell_value
+    from {{ relation }} as raw_rows
+    cross join lateral jsonb_each_text(raw_rows._date_cells) as entries (column_name, cell_value)
 {%- endmacro %}
 
 {#- Spark's inline tables cannot read the columns of the row they are joined to: stack() makes the rows. -#}
