@@ -310,6 +310,12 @@
     {{ return(adapter.dispatch('date_cell_entries', 'epidemic')(relation)) }}
 {%- endmacro %}
 
+{#- An adapter without the JSON layout (Spark keeps one column per date) never calls this; dbt's parser still
+    resolves every dispatch it finds, so the default must exist. -#}
+{% macro default__date_cell_entries(relation) -%}
+    {{ exceptions.raise_compiler_error('date_cell_entries: ' ~ target.type ~ ' has no _date_cells column') }}
+{%- endmacro %}
+
 {#- DuckDB reads the object as a MAP and unnests its entries (5 M cells in under a second). -#}
 {% macro duckdb__date_cell_entries(relation) -%}
     select
