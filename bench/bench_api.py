@@ -1,21 +1,23 @@
 """API benchmark on the real files: a 2-worker server measured with wrk, CSV export against the database's own.
 
     make bench-api            # or: python -m bench.bench_api [--data-dir DIR] [--seconds N] [--connections N]
-                              #     [--targets duckdb,postgres]
+                              #     [--targets duckdb,postgres] [--scale N] [--work-dir DIR]
 
 For DuckDB, then Postgres (TEST_DATABASE_URL's server, or a throwaway one started from the machine's
 PostgreSQL binaries, as the tests do), it
-1. builds the warehouse from the real files (the ELT, not timed here);
+1. builds the warehouse from the real files (the ELT, not timed here), or from the real files made N
+   times longer with `--scale N` (bench/scale_data.py, cached in `--work-dir` as `make bench` does);
 2. serves the API with uvicorn, 2 workers, rate limits off, and drives it with wrk (installed with
-   apt-get when missing) at a fixed concurrency for: one row by key (every key of the daily fact, in a
-   random order; its floor is the same requests to a bare ASGI app under the same uvicorn, measured in
+   apt-get when missing) at a fixed concurrency for: one row by key (keys of the daily fact in a random
+   order: every key, or a random sample of MAX_KEYS when there are more; its floor is the same
+   requests to a bare ASGI app under the same uvicorn, measured in
    the same run, bench/floor_app.py) and a filtered, sorted page. Each scenario first runs unmeasured
    for a few seconds, so each worker has loaded what it keeps per warehouse file (the tables it reads
    by key, its cursors);
 3. exports the whole daily fact as CSV through the API and, as the floor, with the database's own
    export of the same query (DuckDB `COPY ... TO` a file, Postgres `COPY ... TO STDOUT`), in the same run.
 Targets (issue 4): >= 5,000 req/s with p99 < 50 ms by key; filtered list p99 < 100 ms; CSV <= 1.5x the floor.
-Results are appended to BENCHMARKS.md under "API".
+Results are written to BENCHMARKS.md under "API" (1x) or "API at Nx".
 """
 
 from __future__ import annotations
@@ -39,14 +41,15 @@ import httpx
 from api.core.accounts import create_user, session_for
 from api.core.config import Settings
 from api.core.security import Role
+from bench.bench_curve import DEFAULT_WORK, LATEST_VALID_DATE, scaled_data
+from bench.report import write_section
 from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT, Target
 from tests.support.net import serving
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"
-REPORT = PROJECT_ROOT / "BENCHMARKS.md"
-MARKER = "\n## API\n"
 WARM_UP_SECONDS = 3
+MAX_KEYS = 200_000  # the keys requested at random: a sample of the daily fact beyond this (wrk's script holds them)
 NOTE = (
     "This machine's speed varies from run to run: compare runs by their floors. On Postgres, reads by key "
     "are not held in memory (the data can change under the API at any time): each is two queries, the edit "
@@ -99,6 +102,7 @@ def key_script(folder: Path, paths: list[str]) -> Path:
 class Measured:
     target: str
     keys: int
+    rows: int
     by_key: dict[str, float]
     listing: dict[str, float]
     csv_seconds: float
@@ -107,16 +111,19 @@ class Measured:
     floor_name: str
 
 
-def measure(base: str, token: str, folder: Path, seconds: int, connections: int) -> tuple[int, dict, dict, float, int]:
-    """(keys, by key, filtered page, CSV seconds, CSV bytes) for the API at `base`."""
+# The keys are md5 digests: the first MAX_KEYS in their own order are a uniform sample of the rows.
+KEYS_QUERY = f"select epidemic_daily_id from marts.fct_epidemic_daily order by 1 limit {MAX_KEYS}"  # noqa: S608
+ROWS_QUERY = "select count(*) from marts.fct_epidemic_daily"
+
+
+def measure(
+    base: str, token: str, folder: Path, seconds: int, connections: int, keys: list[str]
+) -> tuple[dict, dict, float, int]:
+    """(by key, filtered page, CSV seconds, CSV bytes) for the API at `base`, reading `keys` by key."""
     headers = {"Authorization": f"Bearer {token}"}
-    # Keys in a random order, from the CSV export (every row of the daily fact).
-    export = httpx.get(
-        f"{base}/daily-statistics", params={"select": "epidemic_daily_id", "format": "csv"},
-        headers=headers, timeout=120,
-    ).text.split()[1:]  # fmt: skip
-    random.Random(42).shuffle(export)  # noqa: S311 - a reproducible request order, not a secret
-    paths = ["/daily-statistics/" + key.strip('"') for key in export]
+    shuffled = list(keys)
+    random.Random(42).shuffle(shuffled)  # noqa: S311 - a reproducible request order, not a secret
+    paths = ["/daily-statistics/" + key for key in shuffled]
     keys = key_script(folder, paths)
     # The floor: the same requests to an app that only answers them (bench/floor_app.py), same run.
     row = httpx.get(base + paths[0], headers=headers).text
@@ -134,7 +141,7 @@ def measure(base: str, token: str, folder: Path, seconds: int, connections: int)
     with httpx.stream("GET", f"{base}/daily-statistics?format=csv", headers=headers, timeout=300) as response:
         for chunk in response.iter_bytes():
             size += len(chunk)
-    return len(paths), by_key, listing, time.perf_counter() - started, size
+    return by_key, listing, time.perf_counter() - started, size
 
 
 def bench_token(settings: Settings) -> str:
@@ -148,8 +155,11 @@ def bench_duckdb(data_dir: Path, folder: Path, seconds: int, connections: int) -
     if (code := run(data_dir, Target(name="duckdb", duckdb_path=warehouse))) != 0:
         raise SystemExit(f"ELT on DuckDB failed with exit code {code}")
     token = bench_token(Settings(api_env="test", duckdb_path=warehouse))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        keys = [key for (key,) in con.execute(KEYS_QUERY).fetchall()]
+        rows = con.execute(ROWS_QUERY).fetchone()[0]
     with serving({"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}) as base:
-        keys, by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections)
+        by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections, keys)
     out = folder / "floor.csv"
     started = time.perf_counter()
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -157,7 +167,8 @@ def bench_duckdb(data_dir: Path, folder: Path, seconds: int, connections: int) -
             "copy (select * from marts.fct_epidemic_daily order by epidemic_daily_id) to ? (header)", [str(out)]
         )
     floor = time.perf_counter() - started
-    return Measured("DuckDB", keys, by_key, listing, csv_seconds, csv_bytes, floor, "DuckDB `COPY ... TO` a file")
+    floor_name = "DuckDB `COPY ... TO` a file"
+    return Measured("DuckDB", len(keys), rows, by_key, listing, csv_seconds, csv_bytes, floor, floor_name)
 
 
 def bench_postgres(data_dir: Path, folder: Path, seconds: int, connections: int) -> Measured:
@@ -173,8 +184,11 @@ def bench_postgres(data_dir: Path, folder: Path, seconds: int, connections: int)
                 raise SystemExit(f"ELT on Postgres failed with exit code {code}")
             env = {"ELT_TARGET": "postgres", "DATABASE_URL": database.url}
             token = bench_token(Settings(api_env="test", elt_target="postgres", database_url=database.url))
+            with psycopg.connect(database.url) as connection, connection.cursor() as cursor:
+                keys = [key for (key,) in cursor.execute(KEYS_QUERY).fetchall()]
+                rows = cursor.execute(ROWS_QUERY).fetchone()[0]
             with serving(env) as base:
-                keys, by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections)
+                by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections, keys)
             started = time.perf_counter()
             with psycopg.connect(database.url) as connection, connection.cursor() as cursor:
                 query = "select * from marts.fct_epidemic_daily order by epidemic_daily_id"
@@ -184,16 +198,21 @@ def bench_postgres(data_dir: Path, folder: Path, seconds: int, connections: int)
             floor = time.perf_counter() - started
         finally:
             postgres.drop_database(server, database.database)
-    return Measured("Postgres", keys, by_key, listing, csv_seconds, csv_bytes, floor, "Postgres `COPY ... TO STDOUT`")
+    floor_name = "Postgres `COPY ... TO STDOUT`"
+    return Measured("Postgres", len(keys), rows, by_key, listing, csv_seconds, csv_bytes, floor, floor_name)
 
 
-def report(results: list[Measured], seconds: int, connections: int) -> list[str]:
+def heading(scale: int) -> str:
+    return "## API" if scale == 1 else f"## API at {scale}x"
+
+
+def report(results: list[Measured], seconds: int, connections: int, scale: int) -> list[str]:
+    data = "real files" if scale == 1 else f"the real files made {scale} times longer (bench/scale_data.py)"
     lines = [
-        MARKER.strip(),
-        "",
-        f"Produced by `make bench-api` (bench/bench_api.py): uvicorn with 2 workers on {os.cpu_count()} cores, "
+        f"Produced by `make bench-api` (bench/bench_api.py{'' if scale == 1 else f' --scale {scale}'}): "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; uvicorn with 2 workers on {os.cpu_count()} cores, "
         f"wrk with {connections} connections for {seconds} s per scenario after {WARM_UP_SECONDS} s "
-        "unmeasured, real files. The load generator (and Postgres) share the machine with the server. "
+        f"unmeasured, {data}. The load generator (and Postgres) share the machine with the server. "
         "The filtered page is `" + PAGE + "`.",
         "",
         "| warehouse | scenario | req/s | p50 ms | p99 ms | non-2xx | target |",
@@ -201,10 +220,14 @@ def report(results: list[Measured], seconds: int, connections: int) -> list[str]
     ]
     for result in results:
         by_key, listing = result.by_key, result.listing
+        keys = (
+            f"all {result.keys:,} keys" if result.keys == result.rows
+            else f"{result.keys:,} of its {result.rows:,} keys"
+        )  # fmt: skip
         lines += [
             f"| {result.target} | floor: the same requests to a bare ASGI app (bench/floor_app.py) | "
             f"{by_key['floor_rps']:.0f} | | | | - |",
-            f"| {result.target} | one row by key, all {result.keys:,} keys of the daily fact at random "
+            f"| {result.target} | one row by key, {keys} of the daily fact at random "
             f"({by_key['rps'] / by_key['floor_rps']:.0%} of the floor) | "
             f"{by_key['rps']:.0f} | {by_key['p50']:.1f} | {by_key['p99']:.1f} | {by_key['errors']:.0f} | "
             ">= 5,000 req/s, p99 < 50 ms |",
@@ -228,20 +251,25 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--targets", default="duckdb,postgres", help="comma-separated: duckdb, postgres")
+    parser.add_argument("--scale", type=int, default=1, help="the real files made N times longer (bench/scale_data.py)")
+    parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="where the scaled files are cached")
     args = parser.parse_args()
     if not (args.data_dir / "covid19").is_dir():
         print(f"real data not found at {args.data_dir}; set BENCH_DATA_DIR", file=sys.stderr)
         return 1
+    data_dir = args.data_dir
+    if args.scale > 1:
+        data_dir = scaled_data(args.data_dir, args.work_dir, args.scale)
+        # the later copies are dated ahead on purpose: serve them, do not quarantine them (as make bench does)
+        os.environ["ELT_LATEST_VALID_DATE"] = LATEST_VALID_DATE
     benches = {"duckdb": bench_duckdb, "postgres": bench_postgres}
     results = []
     for target in args.targets.split(","):
         with tempfile.TemporaryDirectory(prefix=f"api-bench-{target}-") as tmp:
-            results.append(benches[target](args.data_dir, Path(tmp), args.seconds, args.connections))
-    lines = report(results, args.seconds, args.connections)
-    text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
-    text = text.split(MARKER)[0].rstrip("\n") + "\n\n" + "\n".join(lines)
-    REPORT.write_text(text)
-    print("\n".join(lines))
+            results.append(benches[target](data_dir, Path(tmp), args.seconds, args.connections))
+    lines = report(results, args.seconds, args.connections, args.scale)
+    write_section(heading(args.scale), lines)
+    print("\n".join([heading(args.scale), "", *lines]))
     return 0
 
 

@@ -6,7 +6,7 @@ from ingest.warehouse import PROJECT_ROOT
 
 REPORT = PROJECT_ROOT / "BENCHMARKS.md"
 TITLE = "# Benchmarks"
-LAST = "## API"  # bench/bench_api.py rewrites everything from its heading on: it stays the last section
+LAST = "## API"  # the API sections (bench/bench_api.py, 1x and scaled) stay last
 
 
 def write_section(heading: str, lines: list[str], first: bool = False) -> None:
