@@ -34,6 +34,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
@@ -116,6 +117,12 @@ KEYS_QUERY = f"select epidemic_daily_id from marts.fct_epidemic_daily order by 1
 ROWS_QUERY = "select count(*) from marts.fct_epidemic_daily"
 
 
+def sampled_keys(database: Any) -> tuple[list[str], int]:
+    """(up to MAX_KEYS keys, rows of the fact), from a DuckDB connection or a psycopg cursor."""
+    keys = [key for (key,) in database.execute(KEYS_QUERY).fetchall()]
+    return keys, database.execute(ROWS_QUERY).fetchone()[0]
+
+
 def measure(
     base: str, token: str, folder: Path, seconds: int, connections: int, keys: list[str]
 ) -> tuple[dict, dict, float, int]:
@@ -124,14 +131,14 @@ def measure(
     shuffled = list(keys)
     random.Random(42).shuffle(shuffled)  # noqa: S311 - a reproducible request order, not a secret
     paths = ["/daily-statistics/" + key for key in shuffled]
-    keys = key_script(folder, paths)
+    script = key_script(folder, paths)
     # The floor: the same requests to an app that only answers them (bench/floor_app.py), same run.
     row = httpx.get(base + paths[0], headers=headers).text
     with serving({"FLOOR_BODY": row}, app="bench.floor_app:app", ready="/") as floor_base:
-        wrk(floor_base, token, WARM_UP_SECONDS, connections, keys)
-        floor = wrk(floor_base, token, seconds, connections, keys)
-    wrk(base, token, WARM_UP_SECONDS, connections, keys)
-    by_key = wrk(base, token, seconds, connections, keys)
+        wrk(floor_base, token, WARM_UP_SECONDS, connections, script)
+        floor = wrk(floor_base, token, seconds, connections, script)
+    wrk(base, token, WARM_UP_SECONDS, connections, script)
+    by_key = wrk(base, token, seconds, connections, script)
     by_key["floor_rps"] = floor["rps"]
     page = f"{base}/{PAGE}"
     wrk(page, token, WARM_UP_SECONDS, connections)
@@ -156,8 +163,7 @@ def bench_duckdb(data_dir: Path, folder: Path, seconds: int, connections: int) -
         raise SystemExit(f"ELT on DuckDB failed with exit code {code}")
     token = bench_token(Settings(api_env="test", duckdb_path=warehouse))
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        keys = [key for (key,) in con.execute(KEYS_QUERY).fetchall()]
-        rows = con.execute(ROWS_QUERY).fetchone()[0]
+        keys, rows = sampled_keys(con)
     with serving({"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}) as base:
         by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections, keys)
     out = folder / "floor.csv"
@@ -185,8 +191,7 @@ def bench_postgres(data_dir: Path, folder: Path, seconds: int, connections: int)
             env = {"ELT_TARGET": "postgres", "DATABASE_URL": database.url}
             token = bench_token(Settings(api_env="test", elt_target="postgres", database_url=database.url))
             with psycopg.connect(database.url) as connection, connection.cursor() as cursor:
-                keys = [key for (key,) in cursor.execute(KEYS_QUERY).fetchall()]
-                rows = cursor.execute(ROWS_QUERY).fetchone()[0]
+                keys, rows = sampled_keys(cursor)
             with serving(env) as base:
                 by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections, keys)
             started = time.perf_counter()
