@@ -38,6 +38,7 @@ from ingest.discovery import Discovery, discover
 from ingest.edits import app_database_url, edits_version, read_edits, write_edits
 from ingest.failpoints import crash_point
 from ingest.lake import publish_marts
+from ingest.memory import release_memory
 from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables, has_current_layout
 from ingest.reader import BadFileError, FileContent, ParsedFile, header_columns, identify, read_table
 from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
@@ -257,6 +258,7 @@ def _run_staged(
                     rejected = rejects.to_arrow(plan.rejects)
                     load_raw(work, plan.parsed, reg.to_arrow(entries), rejected)
                     staging.cleanup()
+                    release_memory()
                     record.seconds_load = time.perf_counter() - t0
                 with connect(work) as conn:
                     if plan.registry_changed and not rejected.num_rows:
