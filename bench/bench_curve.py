@@ -318,6 +318,13 @@ def _last_run(engine: str, warehouse: Path | PostgresSettings) -> tuple[int | No
     return None, None
 
 
+def _keep_run_results(folder: Path, label: str) -> None:
+    """dbt's timings of this run (each run overwrites dbt-target), kept beside the log for diagnosis."""
+    results = folder / "dbt-target" / "run_results.json"
+    if results.exists():
+        shutil.copyfile(results, folder / f"run_results-{label}.json")
+
+
 def measure(
     engine: str, factor: int, data: Path, work: Path, args: argparse.Namespace, server: PostgresSettings | None
 ) -> Row:
@@ -366,6 +373,7 @@ def measure(
                 if label == "change":
                     changed.write_bytes(original)
             setattr(row, label, measured)
+            _keep_run_results(folder, label)
             print(f"    {_seconds(measured)} s, peak RSS {_gib(measured.peak_rss)}", flush=True)
             if label == "full":
                 row.loaded, row.quarantined = _last_run(engine, warehouse)
