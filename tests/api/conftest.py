@@ -34,6 +34,11 @@ def api_postgres(postgres_server: PostgresSettings) -> Iterator[PostgresSettings
     postgres.drop_database(postgres_server, database.database)
 
 
+# The `tokens` fixture logs in once per session: its tokens must outlive a slow run of the suite (15 min, the
+# default lifetime, did not on a loaded machine: later tests got 401).
+TOKEN_MINUTES = 6 * 60
+
+
 @pytest.fixture(scope="session", params=["duckdb", "postgres"])
 def api_settings(request: pytest.FixtureRequest) -> Settings:
     """The same API over the sample warehouse on DuckDB, then on Postgres."""
@@ -43,10 +48,17 @@ def api_settings(request: pytest.FixtureRequest) -> Settings:
             elt_target="duckdb",
             duckdb_path=request.getfixturevalue("api_warehouse"),
             rate_limit_enabled=False,
+            access_token_minutes=TOKEN_MINUTES,
         )
     else:
         database: PostgresSettings = request.getfixturevalue("api_postgres")
-        settings = Settings(api_env="test", elt_target="postgres", database_url=database.url, rate_limit_enabled=False)
+        settings = Settings(
+            api_env="test",
+            elt_target="postgres",
+            database_url=database.url,
+            rate_limit_enabled=False,
+            access_token_minutes=TOKEN_MINUTES,
+        )
     for role in Role:
         create_user(settings, role.value.lower(), PASSWORD, role)
     return settings

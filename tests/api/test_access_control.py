@@ -15,7 +15,7 @@ from api.core.app_db import app_engine
 from api.core.config import Settings
 from api.core.security import Role
 from api.main import create_app
-from tests.api.conftest import PASSWORD, auth
+from tests.api.conftest import PASSWORD, TOKEN_MINUTES, auth
 
 OTHER_PASSWORD = "another long passphrase"
 EUROPE = {"continent_name": "Europe"}
@@ -78,7 +78,7 @@ def test_refresh_tokens_work_once_and_logout_ends_the_session(client: TestClient
     admin = auth(tokens, Role.ADMIN)
     _new_user(client, admin, "refresher", "USER")
     first = _login(client, "refresher")
-    assert first["expires_in"] == 15 * 60 and first["refresh_expires_in"] == 7 * 86400
+    assert first["expires_in"] == TOKEN_MINUTES * 60 and first["refresh_expires_in"] == 7 * 86400
     second = client.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert second.status_code == 200, second.text
     second = second.json()

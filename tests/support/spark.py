@@ -109,7 +109,11 @@ class BackgroundBuild:
         return int(self.exit_code_file.read_text())
 
     def log_tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        """The log's first error (where a cascade of failures began) and its last lines."""
+        text = self.log.read_text(errors="replace").splitlines()
+        first = next((i for i, line in enumerate(text) if "Error" in line or "Exception" in line), None)
+        head = [*text[first : first + 30], "[...]"] if first is not None and first < len(text) - lines else []
+        return "\n".join(head + text[-lines:])
 
 
 def _run(root: Path, data_dir: Path) -> int:
