@@ -602,15 +602,20 @@ def main(argv: list[str] | None = None) -> int:
                     if engine == "postgres" and factor not in args.postgres_scale_list:
                         continue
                     rows.append(measure(engine, factor, data, args.work_dir, args, server))
+                    _write(rows, args)  # after every row: an interrupted session keeps what it measured
     finally:
         if args.clean:
             for factor in args.scale_list:
                 shutil.rmtree(args.work_dir / f"x{factor}", ignore_errors=True)
+    print("\n".join(_write(rows, args)))
+    return 0
+
+
+def _write(rows: list[Row], args: argparse.Namespace) -> list[str]:
     lines = report(rows, args)
     write_section(SECTION, lines, first=True)
     CHART.write_text(chart(rows))
-    print("\n".join(lines))
-    return 0
+    return lines
 
 
 if __name__ == "__main__":
