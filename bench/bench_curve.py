@@ -318,10 +318,11 @@ def _last_run(engine: str, warehouse: Path | PostgresSettings) -> tuple[int | No
     return None, None
 
 
-def _keep_run_results(folder: Path, label: str) -> None:
-    """dbt's timings of this run (each run overwrites dbt-target), kept beside the log for diagnosis."""
+def _keep_run_results(folder: Path, label: str, started: float) -> None:
+    """dbt's timings of this run (each run overwrites dbt-target), kept beside the log for diagnosis; none
+    when dbt did not run (a no-op run leaves the last run's file)."""
     results = folder / "dbt-target" / "run_results.json"
-    if results.exists():
+    if results.exists() and results.stat().st_mtime >= started:
         shutil.copyfile(results, folder / f"run_results-{label}.json")
 
 
@@ -367,13 +368,14 @@ def measure(
                 changed = files[args.changed_file]
                 original = changed.read_bytes()
                 append_day(catalog().by_file_name[args.changed_file], changed)
+            started = time.time()
             try:
                 measured = run_measured(command, env, log, args.timeout, limit)
             finally:
                 if label == "change":
                     changed.write_bytes(original)
             setattr(row, label, measured)
-            _keep_run_results(folder, label)
+            _keep_run_results(folder, label, started)
             print(f"    {_seconds(measured)} s, peak RSS {_gib(measured.peak_rss)}", flush=True)
             if label == "full":
                 row.loaded, row.quarantined = _last_run(engine, warehouse)
