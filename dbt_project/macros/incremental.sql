@@ -1,7 +1,8 @@
 {#- Rebuilding only what changed (DuckDB).
 
     The file-level models (staging, the wide cells, the daily union) are incremental by raw table, and the
-    daily series (located, completed, the daily fact) by source: a run rebuilds the rows of the raw tables
+    daily series (located, completed, the daily fact) by source, and the vaccination marts whole, by feed
+    (rebuilds_feed, below): a run rebuilds the rows of the raw tables
     the ELT names in the environment variable DBT_CHANGED_TABLES (comma-separated: those whose load
     differs from the last build's), and of their sources, and keeps the others' rows as built. The ELT
     sets it only when the project, the settings and the API's edits are those of the last build, and
@@ -72,5 +73,20 @@
 {% macro delete_rows_to_rebuild(column) -%}
     {%- if builds_incrementally() -%}
     delete from {{ this }} where {{ in_build_scope(column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The marts of one feed (the vaccinations, by manufacturer): their rows come from that feed's files only
+    (and seeds, settings and edits, which change the build's fingerprint: a full build), so an incremental
+    run rebuilds such a mart whole when one of the feed's raw tables changed and keeps it as built when
+    none did (a change to a daily file costs them nothing). -#}
+{% macro rebuilds_feed(feed) -%}
+    {{- return(entries_to_build(catalog_sources(feeds=feed)) | length > 0) -}}
+{%- endmacro %}
+
+{#- pre-hook of a feed's mart: empty it when this run rebuilds it. -#}
+{% macro delete_rows_of_feed(feed) -%}
+    {%- if builds_incrementally() and rebuilds_feed(feed) -%}
+    delete from {{ this }}
     {%- endif -%}
 {%- endmacro %}

@@ -12,7 +12,7 @@ import pytest
 from bench.scale_data import append_day
 from ingest.catalog import catalog
 from ingest.elt import run
-from ingest.warehouse import Target
+from ingest.warehouse import Target, connect
 from scripts.compare_marts import compare
 from tests.conftest import duckdb_target
 from tests.support.warehouse import rows, scalar
@@ -148,3 +148,17 @@ def test_a_previous_version_that_is_the_live_file_itself_is_not_built_in(built: 
     assert run(sample_copy, built) == 0
     assert built.duckdb_file.stat().st_ino != live_inode, "a new file was swapped in"
     assert scalar(built, "select count(*) from marts.fct_epidemic_daily") > before
+
+
+def test_a_change_to_a_daily_file_keeps_the_vaccination_marts_as_built(built: Target, sample_copy: Path) -> None:
+    """The vaccination marts are made from their own files only: a daily file's change leaves them as the
+    last build made them (a mark put on one row of the live file is still there), not rebuilt."""
+    marked = "update marts.fct_vaccinations set reporting_source_name = 'kept as built' where rowid = 0"
+    with connect(built) as conn:
+        conn.execute(marked)
+    _change(sample_copy, "covid19/full_grouped.csv")
+
+    assert run(sample_copy, built) == 0
+
+    kept = "select count(*) from marts.fct_vaccinations where reporting_source_name = 'kept as built'"
+    assert scalar(built, kept) == 1

@@ -1,4 +1,11 @@
-{{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['date']])) }}
+{{ config(
+    indexes=postgres_indexes([['country_iso3', 'date'], ['date']]),
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_of_feed('vaccinations') }}",
+) }}
+{%- set rebuilt = rebuilds_feed('vaccinations') %}
 
 with located as (
     {{ located_rows('vaccinations', [
@@ -45,4 +52,4 @@ final as (
         )
 )
 
-{{ apply_api_edits('final') }}
+{{ apply_api_edits('final', rebuilt=rebuilt) }}

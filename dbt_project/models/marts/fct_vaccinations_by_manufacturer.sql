@@ -1,4 +1,11 @@
-{{ config(indexes=postgres_indexes([['country_iso3', 'date'], ['vaccine_name', 'date']])) }}
+{{ config(
+    indexes=postgres_indexes([['country_iso3', 'date'], ['vaccine_name', 'date']]),
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_of_feed('vaccinations_by_manufacturer') }}",
+) }}
+{%- set rebuilt = rebuilds_feed('vaccinations_by_manufacturer') %}
 
 with located as (
     {{ located_rows('vaccinations_by_manufacturer', ['reported_date', 'vaccine_name', 'doses_total']) }}
@@ -29,4 +36,4 @@ final as (
         )
 )
 
-{{ apply_api_edits('final') }}
+{{ apply_api_edits('final', rebuilt=rebuilt) }}
