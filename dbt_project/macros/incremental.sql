@@ -69,10 +69,12 @@
     ({{ quoted | join(', ') if quoted else "''" }})
 {%- endmacro %}
 
-{#- pre-hook of an incremental model: remove the rows this run rebuilds (by `column`, as in_build_scope). -#}
-{% macro delete_rows_to_rebuild(column) -%}
+{#- pre-hook of an incremental model: remove the rows this run rebuilds (by `column`, as in_build_scope),
+    and those whose column `also` names one of the same values (a comparison's reference source). -#}
+{% macro delete_rows_to_rebuild(column, also=none) -%}
     {%- if builds_incrementally() -%}
     delete from {{ this }} where {{ in_build_scope(column) }}
+    {%- if also %} or {{ in_build_scope(also, by=column) }}{% endif -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -89,4 +91,41 @@
     {%- if builds_incrementally() and rebuilds_feed(feed) -%}
     delete from {{ this }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Tests in an incremental run read only the rows it rebuilt. The rows of unchanged raw tables are those
+    the last build made and tested (the ELT rebuilds whole whenever anything else changed: the project,
+    seeds, settings, edits), so a test of a model that declares `meta: {build_scope: <column>}` (the column
+    its pre-hook deletes by: `source_code` or `_source_table`) is given the rebuilt rows only. That is right
+    for the tests such models have: per-row checks, relationships from the model to a dimension built from
+    seeds, and keys that contain the scope column (a repeated key is within one source). A test whose
+    failure can involve rows of two scopes must set its own `where` (e.g. `1 = 1`): a test's `where` wins.
+    Full builds, and builds outside the ELT, test every row. Overrides dbt's get_where_subquery, which
+    wraps every generic test's `model`. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') or tested_build_scope(relation) -%}
+    {%- if where -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') as dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{#- The filter of a test of `relation` to the rows this incremental run rebuilt, or '' for all rows. -#}
+{% macro tested_build_scope(relation) -%}
+    {%- if not execute or target.type != 'duckdb' or flags.FULL_REFRESH or changed_tables() is none -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set node = model_node_of(relation) -%}
+    {%- set column = (node.config.meta or {}).get('build_scope') if node else none -%}
+    {%- if not column -%}{{- return('') -}}{%- endif -%}
+    {{- return(column ~ ' in ' ~ build_scope_values(column)) -}}
+{%- endmacro %}
+
+{#- The model node of a relation (none for a seed, a source or a relation dbt does not build). -#}
+{% macro model_node_of(relation) -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.alias == relation.identifier and node.schema == relation.schema -%}
+        {{- return(node) -}}
+    {%- endfor -%}
+    {{- return(none) -}}
 {%- endmacro %}

@@ -162,3 +162,28 @@ def test_a_change_to_a_daily_file_keeps_the_vaccination_marts_as_built(built: Ta
 
     kept = "select count(*) from marts.fct_vaccinations where reporting_source_name = 'kept as built'"
     assert scalar(built, kept) == 1
+
+
+def test_a_change_run_tests_the_rows_it_rebuilt_and_a_whole_test_reads_every_row(
+    built: Target, sample_copy: Path
+) -> None:
+    """The tests of the models rebuilt by source read the rebuilt sources' rows only (get_where_subquery in
+    macros/incremental.sql): the other rows are those the last build made and tested. A row of an unchanged
+    source broken by hand is not read by a change run (it passes, the row stays as it was); `dbt test` outside
+    the ELT reads every row and fails on it."""
+    broken = (
+        "update marts.fct_epidemic_daily set deaths_cumulative = cases_cumulative + 1 where epidemic_daily_id = "
+        "(select min(epidemic_daily_id) from marts.fct_epidemic_daily "
+        "where source_code = 'worldometer' and cases_cumulative is not null)"
+    )
+    with connect(built) as conn:
+        conn.execute(broken)
+    _change(sample_copy, "covid19/full_grouped.csv")  # source jhu
+
+    assert run(sample_copy, built) == 0
+
+    found = "select count(*) from marts.fct_epidemic_daily where deaths_cumulative > cases_cumulative"
+    assert scalar(built, found) == 1
+    from ingest.dbt_runner import run_dbt
+
+    assert run_dbt(built, "test", "--select", "fct_epidemic_daily") != 0

@@ -8,8 +8,10 @@
     {{ config(enabled=(target.type == 'spark')) }}
     {%- set required, key = [], [] -%}
     {%- if execute -%}
-        {%- for node in graph.nodes.values()
-            if node.resource_type == 'model' and node.alias == model.identifier and node.schema == model.schema -%}
+        {#- `model` is a relation, or a query of the rows an incremental build rebuilt (get_where_subquery):
+            then the tested model is the test's own (config.model is the test node). -#}
+        {%- set tested = graph.nodes.get(config.model.attached_node) if model is string else model_node_of(model) -%}
+        {%- for node in [tested] if tested -%}
             {%- for column in node.columns.values() -%}
                 {%- set types = column.constraints | map(attribute='type') | list -%}
                 {%- if 'not_null' in types or 'primary_key' in types -%}

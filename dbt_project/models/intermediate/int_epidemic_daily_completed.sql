@@ -8,6 +8,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_rows_to_rebuild('source_code') }}",
+    meta={'build_scope': 'source_code'},
 ) }}
 {%- set series_key = ['epidemic_code', 'source_code', 'location_name'] -%}
 

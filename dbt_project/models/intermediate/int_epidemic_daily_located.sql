@@ -3,6 +3,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_rows_to_rebuild('source_code') }}",
+    meta={'build_scope': 'source_code'},
 ) }}
 {{ locate_and_collapse(
     ref('int_epidemic_daily_unioned'),

@@ -8,6 +8,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_rows_to_rebuild('_source_table') }}",
+    meta={'build_scope': '_source_table'},
 ) }}
 {%- set measures = [
     'cases_cumulative', 'cases_new', 'deaths_cumulative', 'deaths_new', 'recovered_cumulative', 'recovered_new',

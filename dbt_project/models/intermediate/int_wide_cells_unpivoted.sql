@@ -8,6 +8,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_rows_to_rebuild('_source_table') }}",
+    meta={'build_scope': '_source_table'},
 ) }}
 {%- set entries = catalog_sources(layout='wide') -%}
 {%- set id_columns = catalog_column_names(entries) or ['location_name'] -%}

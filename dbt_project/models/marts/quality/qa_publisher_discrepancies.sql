@@ -1,6 +1,12 @@
 {#- Each series against the one the catalog compares it with (`compare_with`: the JHU time series and
     worldometers against JHU, the mpox line list against the mpox daily file), per country and day both
     publish: cumulative cases and deaths, and their differences. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild('source_code', also='reference_source_code') }}",
+) }}
 {%- set pairs = [] -%}
 {%- for code, spec in catalog_spec()['source_codes'].items() if spec.compare_with -%}
     {%- do pairs.append([code, spec.compare_with]) -%}
@@ -27,6 +33,12 @@ pairs as (
     {%- endfor %}
 ),
 
+{#- An incremental run (DuckDB) compares again the pairs where either side was rebuilt. #}
+pairs_to_build as (
+    select * from pairs
+    where {{ in_build_scope('source_code') }} or {{ in_build_scope('reference_source_code', by='source_code') }}
+),
+
 final as (
     select
         cast(compared.source_code as {{ dbt.type_string() }}) as source_code,
@@ -45,7 +57,7 @@ final as (
         cast(compared.deaths_cumulative as bigint) as deaths_cumulative,
         cast(reference.deaths_cumulative as bigint) as reference_deaths_cumulative,
         cast(compared.deaths_cumulative - reference.deaths_cumulative as bigint) as deaths_difference
-    from pairs
+    from pairs_to_build as pairs
     inner join daily as compared on pairs.source_code = compared.source_code
     inner join daily as reference
         on

@@ -4,5 +4,6 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_rows_to_rebuild('_source_table') }}",
+    meta={'build_scope': '_source_table'},
 ) }}
 {{ staged_union(catalog_sources(layout='line_list')) }}
