@@ -104,7 +104,7 @@
 
 {#- The lines of a file that repeat the key (`entry.key`, parsed) of an earlier line, as a subquery. The
     window reads the key columns and the line number only: a window over the parsed rows themselves would
-    sort every column of every row (stg_sources__long at 10x: 15.1 s with it, 10.7 s without any). -#}
+    sort every column of every row (stg_sources__long at 10x: 15.9 s that way, 13.0 s this way). -#}
 {% macro repeated_key_lines(entry) -%}
     {%- set keys = [] -%}
     {%- for name in entry.key -%}
@@ -253,18 +253,14 @@
     {{ return(dates) }}
 {%- endmacro %}
 
-{#- The non-blank date cells of a wide file's raw table (`relation`, of catalog entry `entry`), as a select of
-    (_source_line, header, reported_date, cell_value): one row per raw row and date column whose cell is not
-    blank. Each date column's header and date come from the file's registry row (`header_columns`, the
-    dates parsed at load). -#}
-{% macro wide_date_cells(entry, relation) -%}
-    {{ return(adapter.dispatch('wide_date_cells', 'epidemic')(entry, relation)) }}
+{#- The non-blank date cells of a wide file's raw table (`relation`), as a select of
+    (_source_line, header, reported_date, cell_value): one row per raw row and date column (`date_columns`,
+    from wide_date_columns) whose cell is not blank. -#}
+{% macro wide_date_cells(date_columns, relation) -%}
+    {{ return(adapter.dispatch('wide_date_cells', 'epidemic')(date_columns, relation)) }}
 {%- endmacro %}
 
-{#- One column per date (Spark's lake): the registry's mapping is read when the model compiles and written
-    into the query, one inline row per date column. -#}
-{% macro default__wide_date_cells(entry, relation) -%}
-    {%- set date_columns = wide_date_columns(entry) %}
+{% macro default__wide_date_cells(date_columns, relation) -%}
     select
         raw_rows._source_line,
         cells.header,
@@ -288,20 +284,25 @@
 
 {#- DuckDB and Postgres: a wide file's date cells are one JSON object per row, `_date_cells`
     (ingest/date_cells.py; a Postgres table has at most 1,600 columns), {raw column -> cell text}: expanded
-    in bulk (date_cell_entries) and joined to the registry's mapping of each raw column to its header and
-    date, read by the query (registry_date_columns): the compiled SQL stays the same size however many
-    dates a file has (written into the query, the 100x files' 56,000 dates took 14 s to compile). -#}
-{% macro duckdb__wide_date_cells(entry, relation) -%}
-    {{ return(packed_date_cells(entry, relation)) }}
+    in bulk (date_cell_entries), with a constant mapping giving each raw column its header and date. -#}
+{% macro duckdb__wide_date_cells(date_columns, relation) -%}
+    {{ return(packed_date_cells(date_columns, relation)) }}
 {%- endmacro %}
 
-{% macro postgres__wide_date_cells(entry, relation) -%}
-    {{ return(packed_date_cells(entry, relation)) }}
+{% macro postgres__wide_date_cells(date_columns, relation) -%}
+    {{ return(packed_date_cells(date_columns, relation)) }}
 {%- endmacro %}
 
-{% macro packed_date_cells(entry, relation) -%}
-    with date_columns as (
-        {{ registry_date_columns(entry) | indent(8) }}
+{% macro packed_date_cells(date_columns, relation) -%}
+    {%- if not date_columns -%}
+    {{ return(empty_select([['_source_line', 'bigint'], 'header', ['reported_date', 'date'], 'cell_value'])) }}
+    {%- endif %}
+    with date_columns (column_name, header, reported_date) as (
+        values
+        {%- for column in date_columns %}
+            ('{{ sql_text(column.column) }}', '{{ sql_text(column.header) }}', cast('{{ column.date }}' as date))
+            {{- "," if not loop.last }}
+        {%- endfor %}
     ),
 
     cells as (
@@ -316,40 +317,6 @@
     from cells
     inner join date_columns on cells.column_name = date_columns.column_name
     where {{ clean_text('cells.cell_value') }} is not null
-{%- endmacro %}
-
-{#- (column_name, header, reported_date): the date columns of the registry's `header_columns` of a file. -#}
-{% macro registry_date_columns(entry) -%}
-    {{ return(adapter.dispatch('registry_date_columns', 'epidemic')(entry)) }}
-{%- endmacro %}
-
-{% macro default__registry_date_columns(entry) -%}
-    {{ exceptions.raise_compiler_error('registry_date_columns: ' ~ target.type ~ ' reads the mapping at compile time') }}
-{%- endmacro %}
-
-{% macro duckdb__registry_date_columns(entry) -%}
-    select
-        mapped.header_column['column'] as column_name,
-        mapped.header_column['header'] as header,
-        cast(mapped.header_column['date'] as date) as reported_date
-    from (
-        select unnest(from_json(header_columns, '[{"header": "VARCHAR", "column": "VARCHAR", "date": "VARCHAR"}]'))
-            as header_column
-        from {{ source('ingest', 'file_registry') }}
-        where table_name = '{{ entry.table }}'
-    ) as mapped
-    where mapped.header_column['date'] is not null
-{%- endmacro %}
-
-{% macro postgres__registry_date_columns(entry) -%}
-    select
-        mapped."column" as column_name,
-        mapped.header,
-        cast(mapped.date as date) as reported_date
-    from {{ source('ingest', 'file_registry') }} as registry
-    cross join lateral jsonb_to_recordset(cast(registry.header_columns as jsonb))
-        as mapped (header text, "column" text, date text)
-    where registry.table_name = '{{ entry.table }}' and mapped.date is not null
 {%- endmacro %}
 
 {#- (_source_line, column_name, cell_value): one row per member of each row's `_date_cells`. -#}
@@ -387,8 +354,7 @@
 {%- endmacro %}
 
 {#- Spark's inline tables cannot read the columns of the row they are joined to: stack() makes the rows. -#}
-{% macro spark__wide_date_cells(entry, relation) -%}
-    {%- set date_columns = wide_date_columns(entry) %}
+{% macro spark__wide_date_cells(date_columns, relation) -%}
     select
         raw_rows._source_line,
         cells.header,

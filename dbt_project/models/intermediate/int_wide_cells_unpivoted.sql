@@ -18,6 +18,7 @@
 
 with
 {%- for entry in branches %}
+{%- set date_columns = wide_date_columns(entry) %}
 
 cells_{{ loop.index }} as (
     select
@@ -38,7 +39,7 @@ cells_{{ loop.index }} as (
         wide_rows._load_id
     from {{ ref('stg_sources__wide_rows') }} as wide_rows
     inner join (
-        {{ wide_date_cells(entry, source(entry.publisher, entry.table)) | indent(8) }}
+        {{ wide_date_cells(date_columns, source(entry.publisher, entry.table)) | indent(8) }}
     ) as cells
         on wide_rows._source_line = cells._source_line
     where
