@@ -69,12 +69,31 @@
     ({{ quoted | join(', ') if quoted else "''" }})
 {%- endmacro %}
 
-{#- pre-hook of an incremental model: remove the rows this run rebuilds (by `column`, as in_build_scope),
-    and those whose column `also` names one of the same values (a comparison's reference source). -#}
-{% macro delete_rows_to_rebuild(column, also=none) -%}
+{#- pre-hook of an incremental model: remove the rows this run rebuilds. By default those of the scope column
+    the model declares (`meta: {build_scope: <column>}`, which also scopes its tests); a model whose rows
+    belong to two scopes (a comparison and its reference source) names both (rebuilt_rows, below). -#}
+{% macro delete_rows_to_rebuild(column=none, also=none) -%}
     {%- if builds_incrementally() -%}
-    delete from {{ this }} where {{ in_build_scope(column) }}
-    {%- if also %} or {{ in_build_scope(also, by=column) }}{% endif -%}
+    delete from {{ this }} where {{ rebuilt_rows(column or declared_build_scope(), also) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The scope column the running model declares in its meta (`build_scope`). -#}
+{% macro declared_build_scope() -%}
+    {%- set column = (config.get('meta') or {}).get('build_scope') -%}
+    {%- if not column -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": delete_rows_to_rebuild() needs meta.build_scope") }}
+    {%- endif -%}
+    {{- return(column) -}}
+{%- endmacro %}
+
+{#- A filter for the rows this run rebuilds: `column` in the build scope, or `also` (a column of the same
+    kind, e.g. a reference source) in it. -#}
+{% macro rebuilt_rows(column, also=none) -%}
+    {%- if also -%}
+    ({{ in_build_scope(column) }} or {{ in_build_scope(also, by=column) }})
+    {%- else -%}
+    {{ in_build_scope(column) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -7,7 +7,7 @@
     materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_to_rebuild('source_code') }}",
+    pre_hook="{{ delete_rows_to_rebuild() }}",
     meta={'build_scope': 'source_code'},
 ) }}
 {%- set series_key = ['epidemic_code', 'source_code', 'location_name'] -%}

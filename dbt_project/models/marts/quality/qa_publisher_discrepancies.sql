@@ -36,7 +36,7 @@ pairs as (
 {#- An incremental run (DuckDB) compares again the pairs where either side was rebuilt. #}
 pairs_to_build as (
     select * from pairs
-    where {{ in_build_scope('source_code') }} or {{ in_build_scope('reference_source_code', by='source_code') }}
+    where {{ rebuilt_rows('source_code', also='reference_source_code') }}
 ),
 
 final as (

@@ -3,7 +3,7 @@
     materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_to_rebuild('_source_table') }}",
+    pre_hook="{{ delete_rows_to_rebuild() }}",
     meta={'build_scope': '_source_table'},
 ) }}
 {{ staged_union(catalog_sources(layout='line_list')) }}
