@@ -283,10 +283,12 @@
     {%- if not date_columns -%}
     {{ return(empty_select([['_source_line', 'bigint'], 'header', ['reported_date', 'date'], 'cell_value'])) }}
     {%- endif %}
+    {#- One line per date column (56,000 at 100x): quoted with a filter, not sql_text(), whose dispatch per
+        call made this loop most of the model's compile time. DuckDB and Postgres only (no Spark escapes). #}
     with date_columns (column_name, header, reported_date) as (
         values
         {%- for column in date_columns %}
-            ('{{ sql_text(column.column) }}', '{{ sql_text(column.header) }}', cast('{{ column.date }}' as date))
+            ('{{ column.column | replace("'", "''") }}', '{{ column.header | replace("'", "''") }}', cast('{{ column.date }}' as date))
             {{- "," if not loop.last }}
         {%- endfor %}
     ),

@@ -43,8 +43,16 @@
     btrim({{ column }}, {{ whitespace_characters() }})
 {%- endmacro %}
 
+{#- DuckDB's trim() with a set of characters costs ~0.4 µs a value, five times reading the value's first
+    and last character (stg_sources__long at 10x: 30.6 s -> 20 s): only a value that starts or ends with
+    one of them is trimmed. -#}
 {% macro duckdb__trimmed(column) -%}
-    trim({{ column }}, {{ whitespace_characters() }})
+    case
+        when contains({{ whitespace_characters() }}, left({{ column }}, 1))
+            or contains({{ whitespace_characters() }}, right({{ column }}, 1))
+            then trim({{ column }}, {{ whitespace_characters() }})
+        else {{ column }}
+    end
 {%- endmacro %}
 
 {% macro clean_text(column) -%}
@@ -171,10 +179,12 @@
 
 {#- "<label>: '<raw>' is not a <kind>" when the raw cell has text but parsed to NULL; `label` is the
     publisher's header (default: the raw column). Publishers write undefined ratios (x / 0) as inf or
-    nan: those are NULL, not errors. -#}
+    nan: those are NULL, not errors. The parsed value is tested first: the raw text is only trimmed
+    again for the cells that did not parse (the engines skip the rest of an AND on the rows where its
+    first term is false). -#}
 {% macro unparsed_reason(raw_column, parsed_expression, kind, label=none) -%}
     case
-        when {{ clean_text(raw_column) }} is not null and ({{ parsed_expression }}) is null
+        when ({{ parsed_expression }}) is null and {{ clean_text(raw_column) }} is not null
             {%- if kind == 'number' %}
             and lower({{ trimmed(raw_column) }}) not in ('inf', '-inf', '+inf', 'infinity', '-infinity', 'nan')
             {%- endif %}
