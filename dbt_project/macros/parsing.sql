@@ -179,9 +179,9 @@
 
 {#- "<label>: '<raw>' is not a <kind>" when the raw cell has text but parsed to NULL; `label` is the
     publisher's header (default: the raw column). Publishers write undefined ratios (x / 0) as inf or
-    nan: those are NULL, not errors. The parsed value is tested first: the raw text is only trimmed
-    again for the cells that did not parse (the engines skip the rest of an AND on the rows where its
-    first term is false). -#}
+    nan: those are NULL, not errors. The parsed value is tested first, so that an engine that stops an
+    AND at a false term (Postgres, and DuckDB in a CASE condition) trims the raw text again only for the
+    cells that did not parse. -#}
 {% macro unparsed_reason(raw_column, parsed_expression, kind, label=none) -%}
     case
         when ({{ parsed_expression }}) is null and {{ clean_text(raw_column) }} is not null
