@@ -64,7 +64,8 @@ def writable(target: Target) -> Iterator[Target]:
 @contextmanager
 def _staged_duckdb(target: Target, builds_models: bool) -> Iterator[Target]:
     live = target.duckdb_file
-    build_dir = live.parent / f".{live.stem}-build"
+    # The run log of a failed run is written through a folder of its own: the failed build stays for inspection.
+    build_dir = live.parent / f".{live.stem}-{'build' if builds_models else 'log'}"
     build_dir.mkdir(parents=True, exist_ok=True)
     build = build_dir / live.name
     previous = previous_version(live)
