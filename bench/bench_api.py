@@ -1,12 +1,13 @@
 """API benchmark on the real files: a 2-worker server measured with wrk, CSV export against the database's own.
 
     make bench-api            # or: python -m bench.bench_api [--data-dir DIR] [--seconds N] [--connections N]
-                              #     [--targets duckdb,postgres] [--scale N] [--work-dir DIR]
+                              #     [--targets duckdb,postgres] [--scale N] [--work-dir DIR] [--warehouse FILE]
 
 For DuckDB, then Postgres (TEST_DATABASE_URL's server, or a throwaway one started from the machine's
 PostgreSQL binaries, as the tests do), it
 1. builds the warehouse from the real files (the ELT, not timed here), or from the real files made N
    times longer with `--scale N` (bench/scale_data.py, cached in `--work-dir` as `make bench` does);
+   `--warehouse FILE` serves a DuckDB file already built from those files instead;
 2. serves the API with uvicorn, 2 workers, rate limits off, and drives it with wrk (installed with
    apt-get when missing) at a fixed concurrency for: one row by key (keys of the daily fact in a random
    order: every key, or a random sample of MAX_KEYS when there are more; its floor is the same
@@ -42,6 +43,7 @@ import httpx
 from api.core.accounts import create_user, session_for
 from api.core.config import Settings
 from api.core.security import Role
+from api.core.warehouse import Warehouse
 from bench.bench_curve import DEFAULT_WORK, LATEST_VALID_DATE, scaled_data
 from bench.report import write_section
 from ingest.elt import run
@@ -124,9 +126,11 @@ def sampled_keys(database: Any) -> tuple[list[str], int]:
 
 
 def measure(
-    base: str, token: str, folder: Path, seconds: int, connections: int, keys: list[str]
+    base: str, token: str, folder: Path, seconds: int, connections: int, keys: list[str], key_cache: Path | None = None
 ) -> tuple[dict, dict, float, int]:
-    """(by key, filtered page, CSV seconds, CSV bytes) for the API at `base`, reading `keys` by key."""
+    """(by key, filtered page, CSV seconds, CSV bytes) for the API at `base`, reading `keys` by key.
+    `key_cache`: the server's KEY_CACHE_DIR, where a mart too large to hold in memory gets its sorted copy
+    (api/core/mapped_keys.py) after the first read: measured once it is there."""
     headers = {"Authorization": f"Bearer {token}"}
     shuffled = list(keys)
     random.Random(42).shuffle(shuffled)  # noqa: S311 - a reproducible request order, not a secret
@@ -138,6 +142,9 @@ def measure(
         wrk(floor_base, token, WARM_UP_SECONDS, connections, script)
         floor = wrk(floor_base, token, seconds, connections, script)
     wrk(base, token, WARM_UP_SECONDS, connections, script)
+    if key_cache is not None:
+        _wait_for_sorted_copy(key_cache)
+        wrk(base, token, WARM_UP_SECONDS, connections, script)  # the other worker maps it
     by_key = wrk(base, token, seconds, connections, script)
     by_key["floor_rps"] = floor["rps"]
     page = f"{base}/{PAGE}"
@@ -151,21 +158,36 @@ def measure(
     return by_key, listing, time.perf_counter() - started, size
 
 
+def _wait_for_sorted_copy(key_cache: Path, timeout: float = 1800.0) -> None:
+    started = time.perf_counter()
+    while not any(key_cache.rglob("*.arrow")):
+        if time.perf_counter() - started > timeout:
+            raise SystemExit(f"no sorted copy of the daily fact in {key_cache} after {timeout:.0f} s")
+        time.sleep(1)
+    print(f"sorted copy for reads by key written in {time.perf_counter() - started:.0f} s", flush=True)
+
+
 def bench_token(settings: Settings) -> str:
-    """An ANALYST's access token, from a session opened directly in the app database."""
-    create_user(settings, "bench", secrets.token_urlsafe(16), Role.ANALYST, actor="bench")
-    return session_for(settings, "bench", "bench").access_token
+    """An ANALYST's access token, from a session opened directly in the app database (a user of its own
+    for each run: a warehouse given with --warehouse keeps its app database)."""
+    name = f"bench-{secrets.token_hex(4)}"
+    create_user(settings, name, secrets.token_urlsafe(16), Role.ANALYST, actor="bench")
+    return session_for(settings, name, "bench").access_token
 
 
-def bench_duckdb(data_dir: Path, folder: Path, seconds: int, connections: int) -> Measured:
-    warehouse = folder / "warehouse.duckdb"
-    if (code := run(data_dir, Target(name="duckdb", duckdb_path=warehouse))) != 0:
+def bench_duckdb(data_dir: Path, folder: Path, seconds: int, connections: int, built: Path | None = None) -> Measured:
+    """`built`: a warehouse file the ELT already built from `data_dir`'s files, served as it is."""
+    warehouse = built or folder / "warehouse.duckdb"
+    if built is None and (code := run(data_dir, Target(name="duckdb", duckdb_path=warehouse))) != 0:
         raise SystemExit(f"ELT on DuckDB failed with exit code {code}")
     token = bench_token(Settings(api_env="test", duckdb_path=warehouse))
     with duckdb.connect(str(warehouse), read_only=True) as con:
         keys, rows = sampled_keys(con)
-    with serving({"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}) as base:
-        by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections, keys)
+    key_cache = folder / "key-cache"
+    env = {"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse), "KEY_CACHE_DIR": str(key_cache)}
+    with serving(env) as base:
+        mapped = key_cache if rows > Warehouse.KEYED_TABLE_MAX_ROWS else None
+        by_key, listing, csv_seconds, csv_bytes = measure(base, token, folder, seconds, connections, keys, mapped)
     out = folder / "floor.csv"
     started = time.perf_counter()
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -258,6 +280,12 @@ def main() -> int:
     parser.add_argument("--targets", default="duckdb,postgres", help="comma-separated: duckdb, postgres")
     parser.add_argument("--scale", type=int, default=1, help="the real files made N times longer (bench/scale_data.py)")
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="where the scaled files are cached")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        help="DuckDB: serve this warehouse file, already built from the same files, "
+        "instead of building one (at 100x the build takes ~15 minutes)",
+    )
     args = parser.parse_args()
     if not (args.data_dir / "covid19").is_dir():
         print(f"real data not found at {args.data_dir}; set BENCH_DATA_DIR", file=sys.stderr)
@@ -271,6 +299,9 @@ def main() -> int:
     results = []
     for target in args.targets.split(","):
         with tempfile.TemporaryDirectory(prefix=f"api-bench-{target}-") as tmp:
+            if target == "duckdb" and args.warehouse:
+                results.append(bench_duckdb(data_dir, Path(tmp), args.seconds, args.connections, args.warehouse))
+                continue
             results.append(benches[target](data_dir, Path(tmp), args.seconds, args.connections))
     lines = report(results, args.seconds, args.connections, args.scale)
     write_section(heading(args.scale), lines)

@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     duckdb_threads: int = Field(
         1, ge=1, description="DuckDB threads per API worker: the workers (one per core) are the parallelism"
     )
+    duckdb_memory_limit: str = Field(
+        "1GB", description="DuckDB's memory budget per API worker; beyond it a sort spills to key_cache_dir"
+    )
+    key_cache_dir: Path | None = Field(
+        None,
+        description="where API workers keep the sorted, memory-mapped copies of marts too large to hold in "
+        "memory for reads by key (about the mart's size on disk; default: the system's temporary folder)",
+    )
     query_concurrency: int | None = Field(
         None,
         ge=1,

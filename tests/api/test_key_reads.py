@@ -12,12 +12,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.core import mapped_keys
 from api.core.config import Settings
+from api.core.mapped_keys import MappedKeyedTable
 from api.core.security import Role, create_token
-from api.core.warehouse import Warehouse
+from api.core.warehouse import KeyedTable, Warehouse
 from api.main import create_app
 from api.resources import RESOURCES
 from api.routes.key_reads import KEY_READABLE, KeyReads
@@ -117,16 +120,50 @@ def test_fast_lane_is_rate_limited_measured_and_logged(api_settings: Settings, t
 def test_keyed_tables_equal_sql(api_warehouse: Path) -> None:
     """Every row served from memory (DuckDB only) equals the row SQL returns, value and type."""
     warehouse = Warehouse(Settings(api_env="test", elt_target="duckdb", duckdb_path=api_warehouse))
+    loaded = _served_rows_equal_sql(warehouse)
+    assert all(isinstance(table, KeyedTable) for table in loaded.values()), "every mart of the sample fits in memory"
+
+
+def test_large_marts_are_read_by_key_from_a_sorted_mapped_copy(
+    api_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mart over KEYED_TABLE_MAX_ROWS (the daily fact at 100x) is written sorted by key and mapped: its
+    rows equal SQL's too, across batch boundaries and for keys between two stored ones; a second worker
+    maps the file the first wrote, and a replaced warehouse file's copies are removed."""
+    monkeypatch.setattr(Warehouse, "KEYED_TABLE_MAX_ROWS", -1)  # even an empty mart
+    monkeypatch.setattr(mapped_keys, "BATCH_ROWS", 7)  # many batches, even on the sample
+    settings = Settings(api_env="test", elt_target="duckdb", duckdb_path=api_warehouse, key_cache_dir=tmp_path)
+    stale = mapped_keys.cache_folder(api_warehouse, (1, 1), tmp_path)
+    stale.mkdir(parents=True)
+    loaded = _served_rows_equal_sql(Warehouse(settings))
+    assert loaded and all(isinstance(table, MappedKeyedTable) for table in loaded.values())
+    assert not stale.exists(), "the copies of an older warehouse file are removed"
+    written = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.arrow")}
+    assert len(written) == len(loaded)
+    second = Warehouse(settings)
+    assert _served_rows_equal_sql(second).keys() == loaded.keys()
+    assert {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.arrow")} == written, "mapped, not rewritten"
+    daily = next(resource for resource in KEYED if resource.path == "daily-statistics")
+    key = daily.key[0]
+    for row in second.select_rows(daily.table.select().limit(50)):
+        assert second.fetch_by_key(daily.table, key, row[key] + "0") is None  # sorts between two stored keys
+        assert second.fetch_by_key(daily.table, key, row[key][:-1]) is None
+    assert second.fetch_by_key(daily.table, key, "") is None
+    assert second.fetch_by_key(daily.table, key, "~") is None  # after the last key
+
+
+def _served_rows_equal_sql(warehouse: Warehouse) -> dict[str, object]:
+    """Read up to 200 rows of every mart by key, as served and with SQL; the tables the worker loaded."""
     samples = {}
     for resource in KEYED:  # the first read by key starts loading the table, meanwhile SQL answers
         table, key = resource.table, resource.key[0]
         samples[resource.path] = rows = warehouse.select_rows(table.select().order_by(table.c[key]).limit(200))
         if rows:  # a quality mart may be empty on the sample
             assert warehouse.fetch_by_key(table, key, rows[0][key]) == rows[0]
-    warehouse.wait_for_keyed_tables()
+    warehouse.wait_for_keyed_tables(timeout=120)
     loaded = warehouse._generation.keyed
     assert {f"marts.{resource.table.name}" for resource in KEYED if samples[resource.path]} <= set(loaded)
-    assert all(loaded.values()), "every mart of the sample fits in memory"
+    assert all(loaded.values()), "every table read by key was loaded"
     checked = 0
     for resource in KEYED:
         table, key = resource.table, resource.key[0]
@@ -139,6 +176,7 @@ def test_keyed_tables_equal_sql(api_warehouse: Path) -> None:
                 checked += 1
         assert warehouse.fetch_by_key(table, key, "no-such-key" if key != "date" else dt.date(1900, 1, 1)) is None
     assert checked > 300
+    return {name: table for name, table in loaded.items() if table is not None}
 
 
 def test_reads_by_key_never_block_the_event_loop_during_a_swap(api_warehouse: Path, tmp_path: Path) -> None:
