@@ -324,9 +324,10 @@
     the memory budget: at 100x (266 rows x 56,000 dates, three such files) the build ran out of its 1 GB.
     So the rows are taken in slices (`_source_line` modulo n) of about DATE_CELLS_PER_SLICE cells each:
     15 slices per file there (1.0 s, 467 MB for the three files, against 0.8 s and out of memory whole),
-    one for the real files. json_each() streams, but took 95 s for the same cells. -#}
+    one for the real files. json_each() streams, but took 95 s for the same cells. The environment
+    variable ELT_DATE_CELLS_PER_SLICE sets the slice size (tests/dbt/test_wide_cells.py: the same cells). -#}
 {% macro duckdb__date_cell_entries(relation, cells_per_row) -%}
-    {%- set date_cells_per_slice = 1000000 -%}
+    {%- set date_cells_per_slice = env_var('ELT_DATE_CELLS_PER_SLICE', '1000000') | int -%}
     {%- set rows = run_query('select count(*) from ' ~ relation).columns[0].values()[0] if execute else 0 -%}
     {%- set slices = [1, ((rows * cells_per_row) / date_cells_per_slice) | round(0, 'ceil') | int] | max -%}
     {%- for slice in range(slices) %}
