@@ -84,7 +84,7 @@ class MappedKeyedTable:
 
 
 def _write_sorted(cursor: Any, relation: str, key: str, path: Path) -> None:
-    """Stream the sorted rows into a file beside `path`, then rename it: a crash leaves no partial file."""
+    """Stream the sorted rows into a file beside `path`, then rename it: `path` is never a partial file."""
     partial = path.with_name(path.name + ".partial")
     reader = cursor.execute(f'select * from {relation} order by "{key}"').fetch_record_batch(BATCH_ROWS)  # noqa: S608 - a model's table and key
     try:
