@@ -44,7 +44,7 @@ def _batches(parsed: ParsedFile) -> Iterator[pa.RecordBatch]:
 def _released(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The batches, then the memory their reading took handed back before the next file is read."""
     yield from batches
-    release_memory()
+    release_memory(collect_cycles=False)
 
 
 def _packed_tables(target: Target, parsed: dict[str, ParsedFile]) -> set[str]:
