@@ -5,9 +5,9 @@ at 100x, 17 M rows: no read answered within 10 s under load), and an index on th
 DuckDB keeps in memory) does not fit the ELT's 1 GB budget at that size. So once per warehouse file an
 API worker writes the mart, sorted by its key, to an Arrow IPC file (uncompressed, in batches of
 BATCH_ROWS, streamed from DuckDB: bounded memory, the worker's DuckDB spilling its sort to disk) and maps
-it. A read is then a binary search, first over the batches' first keys, then within one batch, and the
-row is assembled from the mapped columns; the operating system pages in what is read, and can drop it
-again, so the worker's own memory stays small.
+it. A read is then a binary search, first over the batches' first keys, then within one batch (on
+the key column's buffers: SearchableKeys), and the row is assembled from the mapped columns; the
+operating system pages in what is read, and can drop it again, so the worker's own memory stays small.
 
 The file is built once per warehouse file for all workers of a machine: the first takes a lock and
 writes it, the others wait for the lock and map the file it wrote. Files of replaced warehouse files are
@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import datetime as dt
 import fcntl
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+
+from api.core.arrow_rows import RowReader
 
 BATCH_ROWS = 65_536
 
@@ -46,7 +50,9 @@ class MappedKeyedTable:
         self.key_position = self.names.index(key)
         # The columns of each batch, wrapped once: pyarrow makes new wrappers at each `batch.columns`.
         self.batches = [reader.get_batch(i).columns for i in range(reader.num_record_batches)]
-        self.first_keys = [columns[self.key_position][0].as_py() for columns in self.batches]
+        self.searchable = SearchableKeys.of([columns[self.key_position] for columns in self.batches])
+        self.first_keys = [keys_at(0) for keys_at in self.searchable.key_at]
+        self.rows: list[RowReader | None] = [None] * len(self.batches)  # made on a batch's first read
 
     @classmethod
     def build(cls, cursor: Any, schema: str, table: str, key: str, folder: Path) -> MappedKeyedTable:
@@ -63,24 +69,95 @@ class MappedKeyedTable:
         return cls(path, key)
 
     def get(self, value: Any) -> dict[str, Any] | None:
+        searchable = self.searchable
         try:
-            batch_number = bisect.bisect_right(self.first_keys, value) - 1
-        except TypeError:  # a value of another type than the key's: no such row
+            wanted = searchable.comparable(value)
+            batch_number = bisect.bisect_right(self.first_keys, wanted) - 1
+            if batch_number < 0:
+                return None
+            key_at = searchable.key_at[batch_number]
+            columns = self.batches[batch_number]
+            rows = len(columns[self.key_position])
+            row = bisect.bisect_left(range(rows), wanted, key=key_at)
+        except (TypeError, AttributeError, OverflowError):  # a value of another type than the key's: no such row
             return None
-        if batch_number < 0:
+        if row == rows or key_at(row) != wanted:
             return None
-        columns = self.batches[batch_number]
-        keys = columns[self.key_position]
-        low, high = 0, len(keys)
-        while low < high:
-            middle = (low + high) // 2
-            if keys[middle].as_py() < value:
-                low = middle + 1
-            else:
-                high = middle
-        if low == len(keys) or keys[low].as_py() != value:
-            return None
-        return {name: column[low].as_py() for name, column in zip(self.names, columns, strict=True)}
+        rows_of_batch = self.rows[batch_number]
+        if rows_of_batch is None:
+            rows_of_batch = self.rows[batch_number] = RowReader(self.names, columns)
+        return rows_of_batch.row(row)
+
+
+class SearchableKeys:
+    """The sorted key column of each batch, read for a binary search straight from its mapped buffers
+    where the type allows (strings and binaries as bytes, integers, dates as days), so a search step
+    costs a buffer slice rather than a pyarrow scalar (~0.2 against ~1.5 microseconds). Bytes compare
+    as DuckDB sorts VARCHAR (UTF-8 byte order). Other types, or a key column with nulls, compare as
+    Python values."""
+
+    def __init__(self, key_at: list[Callable[[int], Any]], comparable: Callable[[Any], Any]) -> None:
+        self.key_at = key_at  # per batch: the key of row i, in the comparable form
+        self.comparable = comparable  # a requested value in the same form (raises on a wrong type)
+
+    @classmethod
+    def of(cls, columns: list[pa.Array]) -> SearchableKeys:
+        key_type = columns[0].type if columns else pa.null()
+        if any(column.null_count or column.offset for column in columns):
+            return cls([_python_values(column) for column in columns], _same)
+        if pa.types.is_string(key_type) or pa.types.is_large_string(key_type):
+            return cls([_byte_strings(column) for column in columns], _utf8)
+        if pa.types.is_binary(key_type) or pa.types.is_large_binary(key_type):
+            return cls([_byte_strings(column) for column in columns], bytes)
+        if pa.types.is_integer(key_type):
+            return cls([_fixed_width(column) for column in columns], _integer)
+        if pa.types.is_date32(key_type):
+            return cls([_fixed_width(column) for column in columns], _days)
+        return cls([_python_values(column) for column in columns], _same)
+
+
+_INTEGER_FORMATS = {8: "b", 16: "h", 32: "i", 64: "q"}
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _byte_strings(column: pa.Array) -> Callable[[int], bytes]:
+    _validity, offsets_buffer, data_buffer = column.buffers()
+    wide = pa.types.is_large_string(column.type) or pa.types.is_large_binary(column.type)
+    offsets = memoryview(offsets_buffer)[: (len(column) + 1) * (8 if wide else 4)].cast("q" if wide else "i")
+    data = memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
+    return lambda row: data[offsets[row] : offsets[row + 1]].tobytes()
+
+
+def _fixed_width(column: pa.Array) -> Callable[[int], int]:
+    width = column.type.bit_width
+    code = _INTEGER_FORMATS[width]
+    if pa.types.is_unsigned_integer(column.type):
+        code = code.upper()
+    return memoryview(column.buffers()[1])[: len(column) * width // 8].cast(code).__getitem__
+
+
+def _python_values(column: pa.Array) -> Callable[[int], Any]:
+    return lambda row: column[row].as_py()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _utf8(value: str) -> bytes:
+    return value.encode()  # AttributeError for a value that is not a string
+
+
+def _integer(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(value)
+    return value
+
+
+def _days(value: dt.date) -> int:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise TypeError(value)
+    return (value - _EPOCH).days
 
 
 def _write_sorted(cursor: Any, relation: str, key: str, path: Path) -> None:
