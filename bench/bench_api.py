@@ -144,8 +144,7 @@ def measure(
         by_key_copy = _wait_for_sorted_copy(key_cache, first_read)
         wrk(base, token, WARM_UP_SECONDS, connections, script)  # the other worker maps it
     # The floor: the same requests to an app that only answers them (bench/floor_app.py), same run, once
-    # the server is idle: not while a worker writes the sorted copy, as the floors of 11,911 and 15,443
-    # req/s at 100x were (67,794 at 1x).
+    # the server is idle (not while a worker writes the sorted copy), as it is for the reads measured.
     with serving({"FLOOR_BODY": row}, app="bench.floor_app:app", ready="/") as floor_base:
         wrk(floor_base, token, WARM_UP_SECONDS, connections, script)
         floor = wrk(floor_base, token, seconds, connections, script)
