@@ -73,8 +73,10 @@
 
 {#- One standard column of one entry: parsed from the raw column, or a typed NULL when the file has none. -#}
 {#- Each row of a file is parsed once, in a subquery (`parsed`): every declared column under its standard
-    name, beside its raw text as `<name>__raw` for the messages. The reasons are then worked out on the
-    parsed values. -#}
+    name, beside its raw text as `<name>__raw` for the messages and its trimmed text as `<name>__trimmed`.
+    Each cell is trimmed once, in the subquery below it (`trimmed_cells`), and parsed from that: a parser
+    reads its text up to four times (a count: the pattern, then the number three times), and trimming was
+    most of a cell's parse. The reasons are then worked out on the parsed values. -#}
 
 {#- Why a parsed row cannot be used (NULL for a clean row): a required cell is empty, a cell does not
     parse, a rule of the catalog is broken, or the row repeats the key of an earlier line of the same file.
@@ -84,11 +86,12 @@
     {%- for column in entry.columns -%}
         {%- set raw = column.name ~ '__raw' -%}
         {%- if column.required -%}
-            {%- do reasons.append(required_reason(raw, column.header)) -%}
+            {%- do reasons.append(required_reason(column.name ~ '__trimmed', column.header)) -%}
         {%- endif -%}
         {%- if column.type != 'text' -%}
             {%- do reasons.append(unparsed_reason(
                 raw, column.name, type_label(column.type, column.get('date')), column.header,
+                trimmed_column=column.name ~ '__trimmed',
             )) -%}
         {%- endif -%}
         {%- do reasons.extend(rule_reasons(entry, column)) -%}
@@ -187,13 +190,25 @@
     from (
         select
             {%- for column in entry.columns %}
-            {{ parse_as(adapter.quote(column.column), column.type, column.get('date')) }} as {{ column.name }},
-            {{ adapter.quote(column.column) }} as {{ column.name }}__raw,
+            {{ parse_as(column.name ~ '__trimmed', column.type, column.get('date')) }} as {{ column.name }},
+            {{ column.name }}__raw,
+            {{ column.name }}__trimmed,
             {%- endfor %}
             _source_file,
             _source_line,
             _load_id
-        from {{ source(entry.publisher, entry.table) }}
+        from (
+            select
+                {%- for column in entry.columns %}
+                {{ trimmed(adapter.quote(column.column)) }} as {{ column.name }}__trimmed,
+                {{ adapter.quote(column.column) }} as {{ column.name }}__raw,
+                {%- endfor %}
+                _source_file,
+                _source_line,
+                _load_id
+            from {{ source(entry.publisher, entry.table) }}
+            {{- parsed_once() }}
+        ) as trimmed_cells
         {{- parsed_once() }}
     ) as parsed
     {%- if not to_build %}

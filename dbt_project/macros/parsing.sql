@@ -22,7 +22,10 @@
 
 {#- The value without the whitespace publishers leave around it: spaces, tabs, line breaks, no-break spaces
     (U+00A0, U+202F) and a stray byte-order mark (U+FEFF). -#}
+{#- A column named `<name>__trimmed` is already trimmed (staged_union trims each raw cell once, in a
+    subquery, and parses that): it is returned as it is. -#}
 {% macro trimmed(column) -%}
+    {%- if column.endswith('__trimmed') -%}{{ return(column) }}{%- endif -%}
     {{ return(adapter.dispatch('trimmed', 'epidemic')(column)) }}
 {%- endmacro %}
 
@@ -43,11 +46,20 @@
     btrim({{ column }}, {{ whitespace_characters() }})
 {%- endmacro %}
 
-{#- Tried and reverted: trimming only a value that starts or ends with one of these characters (a CASE
-    around trim()) parsed stg_sources__long faster at 10x (30.6 s -> 20 s) but made its SQL twice as long,
-    and planning it cost more than the sample's whole parse (1.5 s -> 3.8 s; the sample ELT 26.7 s -> 30.0 s). -#}
+{#- DuckDB's trim() with a set of characters costs ~0.4 µs a value, five times reading its first and last
+    character: only a value that starts or ends with one of them is trimmed. The CASE is written once per
+    raw cell (staged_union and int_wide_cells_unpivoted trim each cell once, then parse the result); when
+    each parser trimmed again, the CASE made stg_sources__long's SQL twice as long and its planning cost
+    more than the sample's whole parse (reverted in a43e14b). With one trim per cell, stg_sources__long
+    alone at 10x: 14.1-15.2 s -> 10.2-11.1 s (plain trim once: 12.1-14.3 s); on the sample 1.27-1.54 s
+    either way. -#}
 {% macro duckdb__trimmed(column) -%}
-    trim({{ column }}, {{ whitespace_characters() }})
+    case
+        when contains({{ whitespace_characters() }}, left({{ column }}, 1))
+            or contains({{ whitespace_characters() }}, right({{ column }}, 1))
+            then trim({{ column }}, {{ whitespace_characters() }})
+        else {{ column }}
+    end
 {%- endmacro %}
 
 {% macro clean_text(column) -%}
@@ -177,11 +189,12 @@
     nan: those are NULL, not errors. The parsed value is tested first, so that an engine that stops an
     AND at a false term (Postgres, and DuckDB in a CASE condition) trims the raw text again only for the
     cells that did not parse. -#}
-{% macro unparsed_reason(raw_column, parsed_expression, kind, label=none) -%}
+{% macro unparsed_reason(raw_column, parsed_expression, kind, label=none, trimmed_column=none) -%}
+    {%- set trimmed_column = trimmed_column or raw_column -%}
     case
-        when ({{ parsed_expression }}) is null and {{ clean_text(raw_column) }} is not null
+        when ({{ parsed_expression }}) is null and {{ clean_text(trimmed_column) }} is not null
             {%- if kind == 'number' %}
-            and lower({{ trimmed(raw_column) }}) not in ('inf', '-inf', '+inf', 'infinity', '-infinity', 'nan')
+            and lower({{ trimmed(trimmed_column) }}) not in ('inf', '-inf', '+inf', 'infinity', '-infinity', 'nan')
             {%- endif %}
             then '{{ sql_text(label or raw_column) }}: ''' || {{ raw_column }} || ''' is not a {{ kind }}'
     end

@@ -68,11 +68,20 @@ epidemics as (
     select * from {{ ref('epidemics') }}
 ),
 
-counted as (
+{#- Each cell trimmed once, then parsed from that (a count reads its text four times). -#}
+trimmed_cells as (
     select
         unioned.*,
-        {{ parse_count('unioned.cell_value') }} as cell_count
+        {{ trimmed('unioned.cell_value') }} as cell_value__trimmed
     from unioned
+    {{- parsed_once() }}
+),
+
+counted as (
+    select
+        trimmed_cells.*,
+        {{ parse_count('cell_value__trimmed') }} as cell_count
+    from trimmed_cells
     {{- parsed_once() }}
 ),
 
