@@ -31,6 +31,7 @@ _FIXED_WIDTH_CODES = {
     pa.uint64(): "Q",
     pa.float32(): "f",
     pa.float64(): "d",
+    pa.date32(): "i",
 }
 
 
@@ -47,10 +48,10 @@ class RowReader:
 def value_reader(column: pa.Array) -> Reader:
     """A function from a row position to the column's value there, as pyarrow's `as_py()` gives it."""
     if column.offset:  # a slice: its buffers start before it
-        return _through_pyarrow(column)
+        return pyarrow_reader(column)
     read = _buffer_reader(column)
     if read is None:
-        return _through_pyarrow(column)
+        return pyarrow_reader(column)
     if not column.null_count:
         return read
     validity = memoryview(column.buffers()[0])
@@ -63,25 +64,37 @@ def value_reader(column: pa.Array) -> Reader:
 
 def _buffer_reader(column: pa.Array) -> Reader | None:
     kind, rows = column.type, len(column)
-    buffers = column.buffers()
     if rows == 0 or column.null_count == rows:
         return None
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        code = "q" if pa.types.is_large_string(kind) else "i"
-        offsets = memoryview(buffers[1])[: (rows + 1) * (8 if code == "q" else 4)].cast(code)
-        data = memoryview(buffers[2] if buffers[2] is not None else b"")
+        offsets, data = variable_width_buffers(column)
         return lambda position: str(data[offsets[position] : offsets[position + 1]], "utf-8")
-    code = _FIXED_WIDTH_CODES.get(kind)
-    if code is not None:
-        return memoryview(buffers[1])[: rows * kind.bit_width // 8].cast(code).__getitem__
-    if pa.types.is_boolean(kind):
-        bits = memoryview(buffers[1])
-        return lambda position: bool(bits[position >> 3] >> (position & 7) & 1)
     if pa.types.is_date32(kind):
-        days = memoryview(buffers[1])[: rows * 4].cast("i")
+        days = fixed_width_values(column)
         return lambda position: dt.date.fromordinal(days[position] + _DAYS_BEFORE_EPOCH)
+    if kind in _FIXED_WIDTH_CODES:
+        return fixed_width_values(column).__getitem__
+    if pa.types.is_boolean(kind):
+        bits = memoryview(column.buffers()[1])
+        return lambda position: bool(bits[position >> 3] >> (position & 7) & 1)
     return None
 
 
-def _through_pyarrow(column: pa.Array) -> Reader:
+def variable_width_buffers(column: pa.Array) -> tuple[memoryview, memoryview]:
+    """(offsets, data) of a string or binary column (large ones too) without nulls or offset: value i is
+    data[offsets[i]:offsets[i + 1]]."""
+    wide = pa.types.is_large_string(column.type) or pa.types.is_large_binary(column.type)
+    _validity, offsets, data = column.buffers()
+    width, code = (8, "q") if wide else (4, "i")
+    return memoryview(offsets)[: (len(column) + 1) * width].cast(code), memoryview(data if data is not None else b"")
+
+
+def fixed_width_values(column: pa.Array) -> memoryview:
+    """The values of an integer, float or date32 column (dates as days since 1970-01-01), indexable."""
+    code = _FIXED_WIDTH_CODES[column.type]
+    return memoryview(column.buffers()[1])[: len(column) * column.type.bit_width // 8].cast(code)
+
+
+def pyarrow_reader(column: pa.Array) -> Reader:
+    """Through pyarrow's scalars: any type, nulls and slices included."""
     return lambda position: column[position].as_py()

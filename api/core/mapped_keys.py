@@ -29,7 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from api.core.arrow_rows import RowReader
+from api.core.arrow_rows import RowReader, fixed_width_values, pyarrow_reader, variable_width_buffers
 
 BATCH_ROWS = 65_536
 
@@ -104,40 +104,24 @@ class SearchableKeys:
     def of(cls, columns: list[pa.Array]) -> SearchableKeys:
         key_type = columns[0].type if columns else pa.null()
         if any(column.null_count or column.offset for column in columns):
-            return cls([_python_values(column) for column in columns], _same)
+            return cls([pyarrow_reader(column) for column in columns], _same)
         if pa.types.is_string(key_type) or pa.types.is_large_string(key_type):
             return cls([_byte_strings(column) for column in columns], _utf8)
         if pa.types.is_binary(key_type) or pa.types.is_large_binary(key_type):
             return cls([_byte_strings(column) for column in columns], bytes)
         if pa.types.is_integer(key_type):
-            return cls([_fixed_width(column) for column in columns], _integer)
+            return cls([fixed_width_values(column).__getitem__ for column in columns], _integer)
         if pa.types.is_date32(key_type):
-            return cls([_fixed_width(column) for column in columns], _days)
-        return cls([_python_values(column) for column in columns], _same)
+            return cls([fixed_width_values(column).__getitem__ for column in columns], _days)
+        return cls([pyarrow_reader(column) for column in columns], _same)
 
 
-_INTEGER_FORMATS = {8: "b", 16: "h", 32: "i", 64: "q"}
 _EPOCH = dt.date(1970, 1, 1)
 
 
 def _byte_strings(column: pa.Array) -> Callable[[int], bytes]:
-    _validity, offsets_buffer, data_buffer = column.buffers()
-    wide = pa.types.is_large_string(column.type) or pa.types.is_large_binary(column.type)
-    offsets = memoryview(offsets_buffer)[: (len(column) + 1) * (8 if wide else 4)].cast("q" if wide else "i")
-    data = memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
+    offsets, data = variable_width_buffers(column)
     return lambda row: data[offsets[row] : offsets[row + 1]].tobytes()
-
-
-def _fixed_width(column: pa.Array) -> Callable[[int], int]:
-    width = column.type.bit_width
-    code = _INTEGER_FORMATS[width]
-    if pa.types.is_unsigned_integer(column.type):
-        code = code.upper()
-    return memoryview(column.buffers()[1])[: len(column) * width // 8].cast(code).__getitem__
-
-
-def _python_values(column: pa.Array) -> Callable[[int], Any]:
-    return lambda row: column[row].as_py()
 
 
 def _same(value: Any) -> Any:
