@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from api.core.config import Settings, get_settings
 from api.core.elt_launcher import EltLauncher
 from api.core.errors import install_error_handlers
 from api.core.logging import RequestLogMiddleware
+from api.core.metrics import install_metrics
 from api.core.rate_limits import install_rate_limits
 from api.core.sessions import AccessCheck
 from api.core.warehouse import Warehouse
 from api.editing.store import EditStore
 from api.routes import audit, auth, edits, elt, health, resources, users
-from api.routes.key_reads import KeyReads
+from api.routes.key_reads import KeyReads, route_name_of
 
 DESCRIPTION = """
 REST access to the epidemic marts built by the ELT (dbt models `dim_*`, `fct_*`, `qa_*`).
@@ -32,15 +31,6 @@ Errors always have the shape `{"code", "message", "details", "hint"}`.
 """
 
 
-def _metrics_registry() -> CollectorRegistry:
-    """One registry per app, with the process metrics the default one has: an app's /metrics counts that
-    app's requests only, however many apps a process makes (the tests make one per configuration)."""
-    registry = CollectorRegistry()
-    for collector in (ProcessCollector, PlatformCollector, GCCollector):
-        collector(registry=registry)
-    return registry
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; `settings` defaults to the environment (invalid ones stop start-up)."""
     settings = settings or get_settings()
@@ -54,9 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(KeyReads)  # added first, so it is the innermost: limits, metrics and logs wrap it
     install_rate_limits(app, settings)
     app.add_middleware(RequestLogMiddleware)
-    Instrumentator(excluded_handlers=["/metrics"], registry=_metrics_registry()).instrument(app).expose(
-        app, include_in_schema=False
-    )
+    install_metrics(app, route_name_of)
     # Starlette (and the metrics, to name the route) tries routes in order: the reads by key first, even
     # before FastAPI's own /docs routes, then the edit log's reads, the lists, the writes, the admin routes.
     key_reads, lists = resources.build_routers()

@@ -21,9 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.core.errors import APIError
 from api.resources import RESOURCES, Resource
-from api.routes.resources import AS_OF_HEADER, RowKeyConvertor, json_body, read_row
+from api.routes.resources import AS_OF_HEADER, RowKeyConvertor, json_body, key_route_path, read_row
 
 KEY_READABLE = {resource.path: resource for resource in RESOURCES if len(resource.key) == 1}
+KEY_ROUTES = {path: key_route_path(resource) for path, resource in KEY_READABLE.items()}
 # The same paths as the by-key routes: the key is the rest of the path, as RowKeyConvertor matches it.
 KEY_PATH = re.compile(
     "^/("
@@ -78,6 +79,15 @@ class KeyReads:
             return None
         scope.setdefault("state", {})["user"] = user  # for the access log, as the route's dependency does
         return json_body(row), as_of
+
+
+def route_name_of(scope: Scope) -> str | None:
+    """The path template of the read by key that a request goes to (its label in the metrics), or None
+    when it is not one: found with the lane's pattern instead of a scan of the app's routes."""
+    if scope["type"] != "http" or scope["method"] != "GET":
+        return None
+    match = KEY_PATH.match(get_route_path(scope))
+    return None if match is None else KEY_ROUTES[match.group(1)]
 
 
 def _bearer_token(scope: Scope) -> str | None:

@@ -207,7 +207,7 @@ def add_key_read_route(router: APIRouter, resource: Resource) -> None:
             return _json_response(row, {AS_OF_HEADER: warehouse.as_of() or ""})
 
         router.add_api_route(
-            f"/{resource.path}/{{key_value:rowkey}}",
+            key_route_path(resource),
             read_one,
             methods=["GET"],
             summary=f"Read one of {resource.summary.lower()} by {key.name}",
@@ -216,6 +216,11 @@ def add_key_read_route(router: APIRouter, resource: Resource) -> None:
             tags=[resource.tag],
             operation_id=f"read_{resource.path.replace('/', '_').replace('-', '_')}",
         )
+
+
+def key_route_path(resource: Resource) -> str:
+    """The path template of a resource's read by key (also the label of its requests in the metrics)."""
+    return f"/{resource.path}/{{key_value:rowkey}}"
 
 
 def build_routers() -> tuple[APIRouter, APIRouter]:
