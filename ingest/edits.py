@@ -50,11 +50,11 @@ def app_database_url(target: Target, env: dict[str, str] | os._Environ[str] = os
 
 def read_edits(url: str) -> pa.Table:
     """All edit events, oldest first; an empty table when the API never stored one."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return ARROW_SCHEMA.empty_table()  # before importing pandas and SQLAlchemy: ~0.7 s of a 2.4 s no-op run
     import pandas as pd
     import sqlalchemy as sa
 
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return ARROW_SCHEMA.empty_table()
     engine = sa.create_engine(sqlalchemy_url(url))
     try:
         with engine.connect() as connection:
