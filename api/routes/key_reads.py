@@ -38,24 +38,23 @@ class KeyReads:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            answer = self._answer(scope)
-            if answer is not None:
-                body, as_of = answer
-                headers = [
-                    (b"content-length", str(len(body)).encode()),
-                    (b"content-type", b"application/json"),
-                    (AS_OF_HEADER.lower().encode(), as_of.encode("latin-1")),
-                ]
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
+        answer = self._answer(scope)
+        if answer is not None:
+            body, as_of = answer
+            headers = [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json"),
+                (AS_OF_HEADER.lower().encode(), as_of.encode("latin-1")),
+            ]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
         await self.app(scope, receive, send)
 
     @staticmethod
     def _answer(scope: Scope) -> tuple[bytes, str] | None:
         """(JSON body, as-of) of a request this lane can answer with 200, else None."""
-        match = KEY_PATH.match(get_route_path(scope))
+        match = key_read(scope)
         if match is None:
             return None
         resource: Resource = KEY_READABLE[match.group(1)]
@@ -81,12 +80,18 @@ class KeyReads:
         return json_body(row), as_of
 
 
+def key_read(scope: Scope) -> re.Match[str] | None:
+    """The match of KEY_PATH (group 1: the resource's path, group 2: the key) when the request is a read by
+    key, `GET /<resource>/<key>`, else None."""
+    if scope["type"] != "http" or scope["method"] != "GET":
+        return None
+    return KEY_PATH.match(get_route_path(scope))
+
+
 def route_name_of(scope: Scope) -> str | None:
     """The path template of the read by key that a request goes to (its label in the metrics), or None
     when it is not one: found with the lane's pattern instead of a scan of the app's routes."""
-    if scope["type"] != "http" or scope["method"] != "GET":
-        return None
-    match = KEY_PATH.match(get_route_path(scope))
+    match = key_read(scope)
     return None if match is None else KEY_ROUTES[match.group(1)]
 
 
