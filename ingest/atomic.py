@@ -14,7 +14,12 @@
 - Postgres: dlt loads the changed files into `raw_build` (the unchanged ones are views there over
   `raw`), and dbt builds the modelled schemas under a `__build` suffix; one transaction then moves the
   loaded raw tables into `raw` and renames the built schemas over the live ones, so raw and marts become
-  visible together. If anything fails the live schemas are untouched; the next run starts again.
+  visible together. The schemas replaced there are not dropped but kept as `<schema>__previous` (two
+  versions of the models on the server), and the next run builds in them, as DuckDB builds in its
+  previous file: their models are one build behind, and the build scope (from the record of what they
+  were made from, which they hold) covers the changes of both runs. Raw needs no catching up: it is
+  shared, not part of the kept schemas. If anything fails the live schemas are untouched; the next run
+  builds whole from empty schemas.
 - Spark: dlt replaces the changed files' raw Parquet in the lake in place and dbt-spark rebuilds its
   tables in place (a build area, not for readers); the marts are published into the serving DuckDB file,
   which is swapped in as above. After a failure the published marts are unchanged, and the next run
@@ -35,7 +40,7 @@ from ingest.warehouse import RAW_BUILD_SCHEMA, RAW_SCHEMA, Target, connect, duck
 MODELLED_SCHEMAS = ("reference", "staging", "intermediate", "marts")
 RAW_BUILD = RAW_BUILD_SCHEMA
 BUILD_SUFFIX = "__build"
-OLD_SUFFIX = "__old"
+PREVIOUS_SUFFIX = "__previous"
 
 
 @contextmanager
@@ -46,7 +51,7 @@ def staged(target: Target, builds_models: bool = True) -> Iterator[Target]:
         with _staged_duckdb(target, builds_models) as work:
             yield work
     else:
-        with _staged_postgres(target) as work:
+        with _staged_postgres(target, builds_models) as work:
             yield work
 
 
@@ -202,10 +207,15 @@ def _unchanged_raw_tables(conn) -> set[tuple[str, str]]:
 
 
 @contextmanager
-def _staged_postgres(target: Target) -> Iterator[Target]:
+def _staged_postgres(target: Target, builds_models: bool) -> Iterator[Target]:
     with connect(target) as conn:
-        for schema in (*(s + BUILD_SUFFIX for s in MODELLED_SCHEMAS), RAW_BUILD):
-            conn.execute(f'drop schema if exists "{schema}" cascade')
+        conn.execute(f'drop schema if exists "{RAW_BUILD}" cascade')
+        reused = builds_models and _reuse_previous_schemas(conn)
+        if not reused:
+            for schema in MODELLED_SCHEMAS:
+                conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
+    if reused:
+        print("  build schemas: the version replaced at the last swap (<schema>__previous)", flush=True)
     try:
         yield target.with_schema_suffix(BUILD_SUFFIX)
     except BaseException:
@@ -218,8 +228,31 @@ def _staged_postgres(target: Target) -> Iterator[Target]:
     swap_postgres_schemas(target)
 
 
+def _reuse_previous_schemas(conn) -> bool:
+    """Rename the kept `<schema>__previous` schemas to `<schema>__build` (a failed build there goes);
+    False when any of them is missing (a first run, or the last build failed in them)."""
+    existing = {row[0] for row in conn.fetch_all("select schema_name from information_schema.schemata")}
+    if not all(f"{schema}{PREVIOUS_SUFFIX}" in existing for schema in MODELLED_SCHEMAS):
+        return False
+    for schema in MODELLED_SCHEMAS:
+        conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
+        conn.execute(f'alter schema "{schema}{PREVIOUS_SUFFIX}" rename to "{schema}{BUILD_SUFFIX}"')
+    return True
+
+
+def clear_build_schemas(target: Target) -> None:
+    """Empty the modelled `__build` schemas of a Postgres build (a whole build then starts from nothing:
+    no table of a model that is gone stays behind); no-op on the other targets."""
+    if target.name != "postgres" or not target.schema_suffix:
+        return
+    with connect(target) as conn:
+        for schema in MODELLED_SCHEMAS:
+            conn.execute(f'drop schema if exists "{schema}{target.schema_suffix}" cascade')
+
+
 def swap_postgres_schemas(target: Target) -> None:
-    """Rename every `<schema>__build` over `<schema>` in one transaction, then drop the old ones."""
+    """In one transaction: rename every `<schema>` to `<schema>__previous` (replacing the one kept there)
+    and `<schema>__build` to `<schema>`, and move the loaded raw tables into `raw`."""
     import psycopg
 
     with psycopg.connect(target.postgres_settings.url) as conn, conn.transaction():
@@ -227,13 +260,25 @@ def swap_postgres_schemas(target: Target) -> None:
         for schema in MODELLED_SCHEMAS:
             if f"{schema}{BUILD_SUFFIX}" not in existing:
                 continue
-            conn.execute(f'drop schema if exists "{schema}{OLD_SUFFIX}" cascade')
+            conn.execute(f'drop schema if exists "{schema}{PREVIOUS_SUFFIX}" cascade')
             if schema in existing:
-                conn.execute(f'alter schema "{schema}" rename to "{schema}{OLD_SUFFIX}"')
+                conn.execute(f'alter schema "{schema}" rename to "{schema}{PREVIOUS_SUFFIX}"')
+                _revoke_reader_access(conn, f"{schema}{PREVIOUS_SUFFIX}")
             conn.execute(f'alter schema "{schema}{BUILD_SUFFIX}" rename to "{schema}"')
-            conn.execute(f'drop schema if exists "{schema}{OLD_SUFFIX}" cascade')
-        if RAW_BUILD in existing:  # after the old modelled schemas are gone: nothing depends on old raw
+        if RAW_BUILD in existing:
             _move_raw_tables(conn)
+
+
+def _revoke_reader_access(conn, schema: str) -> None:
+    """The reader role (DBT_READER_ROLE) reads the live marts only: a kept version is a build area. The
+    dbt hook grant_reader_access grants it again on the build schemas, before they go live."""
+    role = os.environ.get("DBT_READER_ROLE", "").strip()
+    if not role:
+        return
+    exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
+    if exists:
+        quoted = '"' + role.replace('"', '""') + '"'
+        conn.execute(f'revoke all on schema "{schema}" from {quoted}')
 
 
 def _move_raw_tables(conn) -> None:

@@ -1,15 +1,19 @@
-"""What a DuckDB build rebuilds: only the raw tables whose load changed since the last build, or everything.
+"""What a build rebuilds (DuckDB, Postgres): only the raw tables whose load changed since the build its
+models come from, or everything.
 
 The incremental models (dbt_project/macros/incremental.sql) keep the rows of unchanged raw tables, and of
 unchanged sources, as the last build made them. That is only right when everything else a build depends
 on is as it was: the project (models, macros, seeds, catalog), the target, the settings' dbt vars and the
-API's edits. So every successful DuckDB build records, inside the file that goes live, the fingerprint of
-those (`code`) and the load id of every raw table (`ops.model_inputs`). The next build compares:
+API's edits. So every successful build records, with the models that go live, the fingerprint of those
+(`code`) and the load id of every raw table: in the DuckDB file (`ops.model_inputs`), or in a schema that
+is swapped with the models on Postgres (`intermediate.elt_model_inputs`). The next build compares its
+build's record (the previous version's: ingest/atomic.py) with the loads of now:
 - same code: the tables whose load id differs are the changed ones (DBT_CHANGED_TABLES for dbt), and dbt
   builds and tests only what depends on them or on the registry (`--select source:<table>+ ...`); the
   rest (e.g. the dimensions made from seeds) is kept as the last build made and tested it;
-- other code, or no record (a new warehouse, or one from an older version): `--full-refresh`.
-Postgres and Spark build from empty schemas and tables: there every build is whole (no scope).
+- other code, or no record (a new warehouse, a build from empty schemas, or one from an older version):
+  `--full-refresh`.
+Spark rebuilds its plain Parquet tables whole at every build (no scope).
 """
 
 from __future__ import annotations
@@ -72,19 +76,30 @@ def table_loads(registry: dict[str, RegistryEntry]) -> dict[str, str | None]:
     return {entry.table_name: entry.load_id for entry in registry.values()}
 
 
-def _recorded(conn: Connection) -> tuple[str | None, dict[str, str | None]]:
-    if not conn.table_exists(OPS_SCHEMA, MODEL_INPUTS):
+SCOPED_TARGETS = ("duckdb", "postgres")
+
+
+def model_inputs_table(target: Target) -> tuple[str, str]:
+    """Where a build's record of what its models were made from is kept: with the models."""
+    if target.name == "postgres":
+        return f"intermediate{target.schema_suffix}", f"elt_{MODEL_INPUTS}"
+    return OPS_SCHEMA, MODEL_INPUTS
+
+
+def _recorded(conn: Connection, target: Target) -> tuple[str | None, dict[str, str | None]]:
+    schema, table = model_inputs_table(target)
+    if not conn.table_exists(schema, table):
         return None, {}
-    rows = conn.fetch_all(f"select code_fingerprint, table_name, load_id from {OPS_SCHEMA}.{MODEL_INPUTS}")  # noqa: S608 - constant table
+    rows = conn.fetch_all(f'select code_fingerprint, table_name, load_id from "{schema}"."{table}"')  # noqa: S608 - constant names
     codes = {row[0] for row in rows}
     return (codes.pop() if len(codes) == 1 else None), {row[1]: row[2] for row in rows}
 
 
 def build_scope(conn: Connection, target: Target, code: str, loads: dict[str, str | None]) -> BuildScope:
-    """The scope of the build about to run in `target` (its previous models are those of the live warehouse)."""
-    if target.name != "duckdb":
+    """The scope of the build about to run in `target`, from the record its models hold."""
+    if target.name not in SCOPED_TARGETS:
         return BuildScope(full_refresh=False)
-    recorded_code, recorded_loads = _recorded(conn)
+    recorded_code, recorded_loads = _recorded(conn, target)
     if recorded_code != code:
         return BuildScope(full_refresh=True)
     changed = sorted(t for t in loads.keys() | recorded_loads.keys() if loads.get(t) != recorded_loads.get(t))
@@ -93,11 +108,11 @@ def build_scope(conn: Connection, target: Target, code: str, loads: dict[str, st
 
 def record_build_inputs(conn: Connection, target: Target, code: str, loads: dict[str, str | None]) -> None:
     """After a successful build, in the warehouse about to go live: what it was built from."""
-    if target.name != "duckdb":
+    if target.name not in SCOPED_TARGETS:
         return
-    conn.execute(f"create schema if not exists {OPS_SCHEMA}")
-    conn.execute(
-        f"create or replace table {OPS_SCHEMA}.{MODEL_INPUTS} (code_fingerprint text, table_name text, load_id text)"
-    )
-    for table, load_id in sorted(loads.items()):
-        conn.execute(f"insert into {OPS_SCHEMA}.{MODEL_INPUTS} values (?, ?, ?)", [code, table, load_id])  # noqa: S608 - constant table
+    schema, table = model_inputs_table(target)
+    conn.execute(f'create schema if not exists "{schema}"')
+    conn.execute(f'drop table if exists "{schema}"."{table}"')
+    conn.execute(f'create table "{schema}"."{table}" (code_fingerprint text, table_name text, load_id text)')
+    for name, load_id in sorted(loads.items()):
+        conn.execute(f'insert into "{schema}"."{table}" values (?, ?, ?)', [code, name, load_id])  # noqa: S608 - constant names

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ingest import registry as reg
 from ingest import rejects
-from ingest.atomic import staged, writable
+from ingest.atomic import clear_build_schemas, staged, writable
 from ingest.build_scope import build_scope, code_fingerprint, record_build_inputs, table_loads
 from ingest.catalog import SourceFile, catalog
 from ingest.dbt_runner import dbt_vars, run_dbt
@@ -273,6 +273,8 @@ def _run_staged(
                     code_version, loads = code_fingerprint(target, edits_seen), table_loads(plan.registry)
                     with connect(work) as conn:
                         scope = build_scope(conn, work, code_version, loads)
+                    if scope.full_refresh:
+                        clear_build_schemas(work)
                     print(f"Building models with dbt ({scope.describe()}) ...", flush=True)
                     t0 = time.perf_counter()
                     code = run_dbt(work, "build", *scope.dbt_args(), extra_env=scope.dbt_env())

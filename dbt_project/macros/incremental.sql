@@ -1,4 +1,4 @@
-{#- Rebuilding only what changed (DuckDB).
+{#- Rebuilding only what changed (DuckDB, Postgres).
 
     The file-level models (staging, the wide cells, the daily union) are incremental by raw table, and the
     daily series (located, completed, the daily fact) by source, and the vaccination marts whole, by feed
@@ -10,12 +10,16 @@
     counts as changed: the result is a full rebuild either way. (An environment variable, not a dbt var:
     other vars at every run would cost dbt's partial parse, ~5 s.)
 
-    Only DuckDB builds incrementally: its build is a copy of the live file, so the previous rows are there.
-    Postgres builds into empty `__build` schemas and Spark writes plain Parquet tables; there these models
-    are tables, rebuilt whole. -#}
+    DuckDB builds in the previous version of its file, Postgres in the previous version of its schemas
+    (ingest/atomic.py), so the previous rows are there. Spark writes plain Parquet tables; there these
+    models are tables, rebuilt whole. -#}
 
 {% macro incremental_materialization() -%}
-    {{- return('incremental' if target.type == 'duckdb' else 'table') -}}
+    {{- return('incremental' if target.type in incremental_targets() else 'table') -}}
+{%- endmacro %}
+
+{% macro incremental_targets() -%}
+    {{- return(['duckdb', 'postgres']) -}}
 {%- endmacro %}
 
 {#- Whether this run adds to the model's rows (is_incremental(), which unit tests cannot call: they test
@@ -131,7 +135,7 @@
 
 {#- The filter of a test of `relation` to the rows this incremental run rebuilt, or '' for all rows. -#}
 {% macro tested_build_scope(relation) -%}
-    {%- if not execute or target.type != 'duckdb' or flags.FULL_REFRESH or changed_tables() is none -%}
+    {%- if not execute or target.type not in incremental_targets() or flags.FULL_REFRESH or changed_tables() is none -%}
         {{- return('') -}}
     {%- endif -%}
     {%- set node = model_node_of(relation) -%}

@@ -56,6 +56,6 @@ def test_failed_build_keeps_previous_marts(
         leftovers = rows(
             fresh_target,
             "select schema_name from information_schema.schemata where schema_name like '%\\_\\_build' "
-            "or schema_name like '%\\_\\_old' or schema_name = 'raw_build'",
+            "or schema_name = 'raw_build'",
         )
         assert leftovers == []

@@ -1,21 +1,24 @@
-"""Incremental DuckDB builds (ingest/build_scope.py, dbt_project/macros/incremental.sql): a run after some
-files changed rebuilds only their rows, and its marts equal a whole build of the same files."""
+"""Incremental builds (ingest/build_scope.py, dbt_project/macros/incremental.sql) on DuckDB and Postgres: a
+run after some files changed rebuilds only their rows, and its marts equal a whole build of the same files."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
 from bench.scale_data import append_day
+from ingest import elt
 from ingest.catalog import catalog
 from ingest.elt import run
 from ingest.warehouse import Target, connect
 from scripts.compare_marts import compare
 from tests.conftest import duckdb_target
-from tests.support.warehouse import rows, scalar
+from tests.support import postgres
+from tests.support.warehouse import mart_sums, rows, scalar
 
 # One file of each layout that feeds the daily fact, and a snapshot-less long file of another source.
 CHANGED = (
@@ -187,3 +190,75 @@ def test_a_change_run_tests_the_rows_it_rebuilt_and_a_whole_test_reads_every_row
     from ingest.dbt_runner import run_dbt
 
     assert run_dbt(built, "test", "--select", "fct_epidemic_daily") != 0
+
+
+def _fail_after_a_partial_build(work: Target, *_args: str, **_kwargs: object) -> int:
+    """Build part of the project into the work target, then fail like a broken model would."""
+    from ingest.dbt_runner import run_dbt
+
+    assert run_dbt(work, "build", "--select", "+staging", "--indirect-selection", "cautious") == 0
+    return 1
+
+
+def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_build(
+    postgres_server: postgres.PostgresSettings,
+    sample_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Postgres keeps the schemas a swap replaces (`<schema>__previous`) and the next run builds in them: the
+    rows of the files that changed since those models were built (two runs' changes) are rebuilt, the others
+    kept; the marts equal a whole build. The reader role cannot read the kept version. A build that fails
+    in them leaves the live marts, and the next run builds whole from empty schemas."""
+    monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")
+    import psycopg
+
+    reader = f"reader_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(f"create role {reader}")
+    monkeypatch.setenv("DBT_READER_ROLE", reader)
+    built = Target(name="postgres", postgres=postgres.create_database(postgres_server, prefix="incremental"))
+    whole = Target(name="postgres", postgres=postgres.create_database(postgres_server, prefix="whole"))
+    try:
+        assert run(sample_copy, built) == 0
+        first_load = scalar(built, "select max(_load_id) from staging.stg_sources__long where _source_table = 'day_wise'")
+        _change(sample_copy, CHANGED[0])
+        assert run(sample_copy, built) == 0  # nothing kept yet: a whole build, whose swap keeps the first
+        _change(sample_copy, CHANGED[1])
+        capsys.readouterr()
+
+        assert run(sample_copy, built) == 0
+
+        output = capsys.readouterr().out
+        assert "build schemas: the version replaced at the last swap" in output
+        changed = sorted(_table(name) for name in CHANGED[:2])  # since the first build, whose models it builds in
+        assert f"rebuilding the rows of 2 changed raw table(s): {', '.join(changed)}" in output
+        kept = scalar(built, "select max(_load_id) from staging.stg_sources__long where _source_table = 'day_wise'")
+        assert kept == first_load, "rows of an unchanged file are kept as built"
+        duplicates = "select count(*) - count(distinct (_source_table, _source_line)) from staging.stg_sources__long"
+        assert scalar(built, duplicates) == 0
+        assert run(sample_copy, whole) == 0
+        ignore = frozenset({"load_id", "last_loaded_at"})
+        assert mart_sums(built, ignore) == mart_sums(whole, ignore)
+        privileges = (
+            f"select has_schema_privilege('{reader}', 'marts', 'usage'), "
+            f"has_schema_privilege('{reader}', 'marts__previous', 'usage')"
+        )
+        assert rows(built, privileges) == [(True, False)], "the reader reads the live marts only"
+
+        _change(sample_copy, CHANGED[2])
+        monkeypatch.setattr(elt, "run_dbt", _fail_after_a_partial_build)
+        assert run(sample_copy, built) == 1
+        assert mart_sums(built, ignore) == mart_sums(whole, ignore), "the live marts are untouched"
+        monkeypatch.undo()
+        monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")
+        capsys.readouterr()
+        assert run(sample_copy, built) == 0
+        assert "Building models with dbt (full rebuild)" in capsys.readouterr().out
+        assert run(sample_copy, whole) == 0
+        assert mart_sums(built, ignore) == mart_sums(whole, ignore)
+    finally:
+        for target in (built, whole):
+            postgres.drop_database(postgres_server, target.postgres_settings.database)
+        with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+            conn.execute(f"drop role {reader}")
