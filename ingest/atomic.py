@@ -214,8 +214,11 @@ def _staged_postgres(target: Target, builds_models: bool) -> Iterator[Target]:
         if not reused:
             for schema in MODELLED_SCHEMAS:
                 conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
+        copied = builds_models and not reused and _copy_live_schemas(conn)
     if reused:
         print("  build schemas: the version replaced at the last swap (<schema>__previous)", flush=True)
+    elif copied:
+        print(f"  build schemas: a copy of the live ones ({copied} tables; no previous version kept)", flush=True)
     try:
         yield target.with_schema_suffix(BUILD_SUFFIX)
     except BaseException:
@@ -238,6 +241,55 @@ def _reuse_previous_schemas(conn) -> bool:
         conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
         conn.execute(f'alter schema "{schema}{PREVIOUS_SUFFIX}" rename to "{schema}{BUILD_SUFFIX}"')
     return True
+
+
+def _copy_live_schemas(conn) -> int:
+    """Copy the live modelled schemas into `<schema>__build` when they hold a build's record of its inputs
+    (only such models can be built on incrementally), as DuckDB copies its live file when no previous
+    version is kept: after the first build, or after a failed one. Rows are copied before the indexes and
+    keys are made. Returns the number of tables copied (0: nothing to build on)."""
+    from ingest.build_scope import model_inputs_table
+
+    record_schema, record_table = model_inputs_table(Target(name="postgres"))
+    if not conn.table_exists(record_schema, record_table):
+        return 0
+    tables = conn.fetch_all(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_type = 'BASE TABLE' and table_schema = any(?) order by 1, 2",
+        [list(MODELLED_SCHEMAS)],
+    )
+    for schema in MODELLED_SCHEMAS:
+        conn.execute(f'create schema "{schema}{BUILD_SUFFIX}"')
+    for schema, table in tables:
+        live, build = f'"{schema}"."{table}"', f'"{schema}{BUILD_SUFFIX}"."{table}"'
+        conn.execute(f"create table {build} (like {live} including all excluding indexes)")
+        conn.execute(f"insert into {build} select * from {live}")  # noqa: S608 - names from the catalog
+        for statement in _index_statements(conn, schema, table, f"{schema}{BUILD_SUFFIX}"):
+            conn.execute(statement)
+        conn.execute(f"analyze {build}")
+    return len(tables)
+
+
+def _index_statements(conn, schema: str, table: str, into: str) -> list[str]:
+    """The primary key, unique constraints and indexes of `schema.table`, made again on `into.table`."""
+    rows = conn.fetch_all(
+        "select index_class.relname, constraint_row.conname, pg_get_constraintdef(constraint_row.oid), "
+        "pg_get_indexdef(index_row.indexrelid), index_row.indisunique "
+        "from pg_index as index_row "
+        "join pg_class as index_class on index_class.oid = index_row.indexrelid "
+        "left join pg_constraint as constraint_row on constraint_row.conindid = index_row.indexrelid "
+        "and constraint_row.conrelid = index_row.indrelid "
+        "where index_row.indrelid = (quote_ident(?) || '.' || quote_ident(?))::regclass",
+        [schema, table],
+    )
+    statements = []
+    for index_name, constraint_name, constraint_def, index_def, unique in rows:
+        if constraint_name:
+            statements.append(f'alter table "{into}"."{table}" add constraint "{constraint_name}" {constraint_def}')
+        else:
+            method = index_def[index_def.index(" USING ") :]
+            statements.append(f'create {"unique " if unique else ""}index "{index_name}" on "{into}"."{table}"{method}')
+    return statements
 
 
 def clear_build_schemas(target: Target) -> None:

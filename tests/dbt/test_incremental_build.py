@@ -208,8 +208,9 @@ def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_bui
 ) -> None:
     """Postgres keeps the schemas a swap replaces (`<schema>__previous`) and the next run builds in them: the
     rows of the files that changed since those models were built (two runs' changes) are rebuilt, the others
-    kept; the marts equal a whole build. The reader role cannot read the kept version. A build that fails
-    in them leaves the live marts, and the next run builds whole from empty schemas."""
+    kept; the marts equal a whole build. With no kept version (the second build, or after a failed one) a run
+    builds in a copy of the live schemas. The reader role cannot read the kept version. A build that fails
+    leaves the live marts as they were."""
     monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")
     import psycopg
 
@@ -219,13 +220,18 @@ def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_bui
     monkeypatch.setenv("DBT_READER_ROLE", reader)
     built = Target(name="postgres", postgres=postgres.create_database(postgres_server, prefix="incremental"))
     whole = Target(name="postgres", postgres=postgres.create_database(postgres_server, prefix="whole"))
+    day_wise = "select max(_load_id) from staging.stg_sources__long where _source_table = 'day_wise'"
+    ignore = frozenset({"load_id", "last_loaded_at"})
     try:
         assert run(sample_copy, built) == 0
-        first_load = scalar(built, "select max(_load_id) from staging.stg_sources__long where _source_table = 'day_wise'")
+        first_load = scalar(built, day_wise)
         _change(sample_copy, CHANGED[0])
-        assert run(sample_copy, built) == 0  # nothing kept yet: a whole build, whose swap keeps the first
-        _change(sample_copy, CHANGED[1])
         capsys.readouterr()
+        assert run(sample_copy, built) == 0  # nothing kept yet: it builds in a copy of the live schemas
+        output = capsys.readouterr().out
+        assert "build schemas: a copy of the live ones" in output
+        assert f"rebuilding the rows of 1 changed raw table(s): {_table(CHANGED[0])}" in output
+        _change(sample_copy, CHANGED[1])
 
         assert run(sample_copy, built) == 0
 
@@ -233,12 +239,10 @@ def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_bui
         assert "build schemas: the version replaced at the last swap" in output
         changed = sorted(_table(name) for name in CHANGED[:2])  # since the first build, whose models it builds in
         assert f"rebuilding the rows of 2 changed raw table(s): {', '.join(changed)}" in output
-        kept = scalar(built, "select max(_load_id) from staging.stg_sources__long where _source_table = 'day_wise'")
-        assert kept == first_load, "rows of an unchanged file are kept as built"
+        assert scalar(built, day_wise) == first_load, "rows of an unchanged file are kept as built"
         duplicates = "select count(*) - count(distinct (_source_table, _source_line)) from staging.stg_sources__long"
         assert scalar(built, duplicates) == 0
         assert run(sample_copy, whole) == 0
-        ignore = frozenset({"load_id", "last_loaded_at"})
         assert mart_sums(built, ignore) == mart_sums(whole, ignore)
         privileges = (
             f"select has_schema_privilege('{reader}', 'marts', 'usage'), "
@@ -253,10 +257,17 @@ def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_bui
         monkeypatch.undo()
         monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")
         capsys.readouterr()
-        assert run(sample_copy, built) == 0
-        assert "Building models with dbt (full rebuild)" in capsys.readouterr().out
+        assert run(sample_copy, built) == 0  # the kept version was spent on the failed build: a copy again
+        output = capsys.readouterr().out
+        assert "build schemas: a copy of the live ones" in output
+        assert f"rebuilding the rows of 1 changed raw table(s): {_table(CHANGED[2])}" in output
         assert run(sample_copy, whole) == 0
         assert mart_sums(built, ignore) == mart_sums(whole, ignore)
+        keys = (  # the copy has the keys and indexes of the live tables (their names aside)
+            "select tablename, regexp_replace(indexdef, '^(CREATE (UNIQUE )?INDEX )\\S+', '\\1') from pg_indexes "
+            "where schemaname = 'marts' order by 1, 2"
+        )
+        assert rows(built, keys) == rows(whole, keys)
     finally:
         for target in (built, whole):
             postgres.drop_database(postgres_server, target.postgres_settings.database)

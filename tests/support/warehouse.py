@@ -41,7 +41,7 @@ def mart_sums(target: Target, ignore: frozenset[str] = frozenset()) -> dict[str,
             ]
             as_text = "row(" + ", ".join(f'"{column}"' for column in columns) + ")::text"
             count, digest = conn.fetch_all(
-                f"select count(*), md5(coalesce(string_agg(line, '|' order by line), '')) "  # noqa: S608 - names from the catalog
+                f"select count(*), md5(coalesce(string_agg(line, '|' order by line), '')) "
                 f'from (select {as_text} as line from marts."{table}") as lines'
             )[0]
             sums[table] = (int(count), str(digest))
