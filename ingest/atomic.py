@@ -44,14 +44,16 @@ PREVIOUS_SUFFIX = "__previous"
 
 
 @contextmanager
-def staged(target: Target, builds_models: bool = True) -> Iterator[Target]:
+def staged(target: Target, builds_models: bool = True, code: str | None = None) -> Iterator[Target]:
     """Yield the target to build into; on normal exit, make it the live warehouse. `builds_models`: the
-    caller runs the dbt build in it (else the models must already be those of the live file)."""
+    caller runs the dbt build in it (else the models must already be those of the live file). `code`: the
+    fingerprint of the project the build runs (ingest/build_scope.py); on Postgres, live models made by
+    another are not copied to build on, as the build will be whole."""
     if target.uses_duckdb_file:
         with _staged_duckdb(target, builds_models) as work:
             yield work
     else:
-        with _staged_postgres(target, builds_models) as work:
+        with _staged_postgres(target, builds_models, code) as work:
             yield work
 
 
@@ -207,14 +209,14 @@ def _unchanged_raw_tables(conn) -> set[tuple[str, str]]:
 
 
 @contextmanager
-def _staged_postgres(target: Target, builds_models: bool) -> Iterator[Target]:
+def _staged_postgres(target: Target, builds_models: bool, code: str | None) -> Iterator[Target]:
     with connect(target) as conn:
         conn.execute(f'drop schema if exists "{RAW_BUILD}" cascade')
         reused = builds_models and _reuse_previous_schemas(conn)
         if not reused:
             for schema in MODELLED_SCHEMAS:
                 conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
-        copied = builds_models and not reused and _copy_live_schemas(conn)
+        copied = builds_models and not reused and _copy_live_schemas(conn, code)
     if reused:
         print("  build schemas: the version replaced at the last swap (<schema>__previous)", flush=True)
     elif copied:
@@ -243,15 +245,18 @@ def _reuse_previous_schemas(conn) -> bool:
     return True
 
 
-def _copy_live_schemas(conn) -> int:
-    """Copy the live modelled schemas into `<schema>__build` when they hold a build's record of its inputs
-    (only such models can be built on incrementally), as DuckDB copies its live file when no previous
+def _copy_live_schemas(conn, code: str | None) -> int:
+    """Copy the live modelled schemas into `<schema>__build` when their record says they were built by the
+    project of `code` (only then can a build add to them), as DuckDB copies its live file when no previous
     version is kept: after the first build, or after a failed one. Rows are copied before the indexes and
     keys are made. Returns the number of tables copied (0: nothing to build on)."""
     from ingest.build_scope import model_inputs_table
 
     record_schema, record_table = model_inputs_table(Target(name="postgres"))
-    if not conn.table_exists(record_schema, record_table):
+    if code is None or not conn.table_exists(record_schema, record_table):
+        return 0
+    recorded = conn.fetch_all(f'select distinct code_fingerprint from "{record_schema}"."{record_table}"')  # noqa: S608 - constant names
+    if recorded != [(code,)]:
         return 0
     tables = conn.fetch_all(
         "select table_schema, table_name from information_schema.tables "

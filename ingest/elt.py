@@ -246,7 +246,8 @@ def _run_staged(
             with writable(target) as work:
                 quarantined, unresolved = _finish(work, record, started)
         else:
-            with staged(target, builds_models=build_models) as work:
+            code_version = code_fingerprint(target, edits_seen)
+            with staged(target, builds_models=build_models, code=code_version) as work:
                 if edits is None:
                     raise RuntimeError(edits_error)
                 if plan.registry_changed:
@@ -270,7 +271,7 @@ def _run_staged(
                 if edits.num_rows:
                     print(f"Applying {edits.num_rows} API edit event(s) from raw.api_edits", flush=True)
                 if build_models:
-                    code_version, loads = code_fingerprint(target, edits_seen), table_loads(plan.registry)
+                    loads = table_loads(plan.registry)
                     with connect(work) as conn:
                         scope = build_scope(conn, work, code_version, loads)
                     if scope.full_refresh:
