@@ -273,3 +273,28 @@ def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_bui
             postgres.drop_database(postgres_server, target.postgres_settings.database)
         with psycopg.connect(postgres_server.url, autocommit=True) as conn:
             conn.execute(f"drop role {reader}")
+
+
+def test_postgres_another_setting_rebuilds_from_empty_schemas_without_copying(
+    postgres_target: Target, sample_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Models built under other rules cannot be built on: the run builds whole from empty schemas, and does
+    not first copy the live ones (nor keep a table of a model that is gone)."""
+    monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")
+    assert run(sample_copy, postgres_target) == 0
+    with connect(postgres_target) as conn:
+        conn.execute("create table marts.fct_gone (id int)")  # a model the project no longer has
+    _change(sample_copy, CHANGED[1])
+    monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-30")
+    capsys.readouterr()
+
+    assert run(sample_copy, postgres_target) == 0
+
+    output = capsys.readouterr().out
+    assert "Building models with dbt (full rebuild)" in output
+    assert "build schemas:" not in output
+    with connect(postgres_target) as conn:
+        assert not conn.table_exists("marts", "fct_gone")
+    loads = {load for (load,) in rows(postgres_target, "select distinct _load_id from staging.stg_sources__long")}
+    registry = {load for (load,) in rows(postgres_target, "select distinct load_id from raw.file_registry")}
+    assert loads <= registry
