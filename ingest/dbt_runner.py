@@ -8,9 +8,12 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 from ingest.catalog import catalog
 from ingest.dbt_catalog import write_dbt_catalog
@@ -25,13 +28,7 @@ _FINGERPRINTED = (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PR
 def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None) -> int:
     """`dbt <args>` on the target, with the catalog in force written for dbt first; returns the exit code.
     `extra_env`: more environment for dbt (e.g. an incremental build's changed tables)."""
-    env = {
-        **os.environ,
-        **target.dbt_env(),
-        **(extra_env or {}),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_CATALOG_DIR": write_dbt_catalog(catalog()),
-    }
+    env = dbt_environment(target, extra_env)
     command = [
         sys.executable,
         "-m",
@@ -45,13 +42,81 @@ def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None)
         "--target",
         target.dbt_target,
     ]
+    parse_cache = ParseCache.for_run(target, env)
+    parse_cache.restore()
     process = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603 - dbt with an argv built here
     if os.environ.get("ELT_CRASH_AT") == "during_dbt":
         try:
             process.wait(timeout=float(os.environ.get("ELT_CRASH_AFTER_SECONDS") or 5))
         except subprocess.TimeoutExpired:
             crash_point("during_dbt")
-    return process.wait()
+    code = process.wait()
+    parse_cache.keep()
+    return code
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+@dataclass(frozen=True)
+class ParseCache:
+    """dbt's partial-parse file, kept per configuration that parsing sees.
+
+    dbt keeps one partial-parse file in its target folder and parses the whole project again (~12 s here)
+    whenever the target, the vars, the profile's connection or the environment variables its project
+    files read differ from the last parse's: a run on Postgres after one on DuckDB, or one with
+    ELT_LATEST_VALID_DATE after one without. So the file each configuration leaves is kept beside it
+    (`<target folder>/parse-cache/<key>.msgpack`) and put back before the next run of that configuration.
+    dbt still checks the file itself and parses whole when it does not match, so a stale or foreign file
+    only costs the parse it would have cost anyway."""
+
+    live: Path
+    cached: Path
+
+    @classmethod
+    def for_run(cls, target: Target, env: dict[str, str]) -> ParseCache:
+        folder = Path(env.get("DBT_TARGET_PATH") or "target")
+        folder = folder if folder.is_absolute() else DBT_PROJECT_DIR / folder
+        seen = {name: value for name, value in target.dbt_env().items() if name != "DUCKDB_PATH"}
+        seen |= {
+            "target": target.dbt_target,
+            "vars": json.dumps(setting_vars(), sort_keys=True),
+            "catalog": env.get("DBT_CATALOG_DIR", ""),
+            "duckdb_file": target.duckdb_path.stem if target.duckdb_path else "",  # its database name
+        }
+        key = hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()[:24]
+        return cls(live=folder / PARTIAL_PARSE_FILE, cached=folder / "parse-cache" / f"{key}.msgpack")
+
+    def restore(self) -> None:
+        """Put this configuration's file in dbt's place (nothing to do without one)."""
+        if self.cached.exists():
+            _copy_atomically(self.cached, self.live)
+
+    def keep(self) -> None:
+        """Keep the file dbt left, for the next run of this configuration."""
+        if self.live.exists():
+            _copy_atomically(self.live, self.cached)
+
+
+def _copy_atomically(source: Path, destination: Path) -> None:
+    """Copy through a temporary name in the destination's folder: readers see the old file or the new one."""
+    with contextlib.suppress(OSError):  # a cache: failing to keep or restore only costs a full parse
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, destination)
+
+
+def dbt_environment(target: Target, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment dbt runs in: this process's, pointed at the target, with the catalog in force
+    written for dbt first."""
+    return {
+        **os.environ,
+        **target.dbt_env(),
+        **(extra_env or {}),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_CATALOG_DIR": write_dbt_catalog(catalog()),
+    }
 
 
 def dbt_vars() -> list[str]:

@@ -1,14 +1,18 @@
 """How the ELT runs dbt: ingest.dbt_cli keeps dbt's partial parse when only the DuckDB file's folder or
 memory budget changes, and still reparses when what parsing sees changes (the database name, i.e. the
-file's stem); ELT_LATEST_VALID_DATE reaches dbt as a var."""
+file's stem); ELT_LATEST_VALID_DATE reaches dbt as a var; each configuration's partial-parse file is kept
+(ingest/dbt_runner.ParseCache), so alternating configurations do not each parse the whole project."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from dbt.adapters.duckdb.credentials import DuckDBCredentials
 
 import ingest.dbt_cli  # noqa: F401 - applies the narrower connection check
-from ingest.dbt_runner import dbt_vars
+from ingest.dbt_runner import ParseCache, dbt_environment, dbt_vars, run_dbt
+from ingest.warehouse import Target
 
 
 def _seen_by_the_parse_check(path: str, memory_limit: str = "1GB") -> list:
@@ -40,3 +44,35 @@ def test_latest_valid_date_becomes_a_dbt_var(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("ELT_LATEST_VALID_DATE", "31/12/2199")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         dbt_vars()
+
+
+def test_each_configuration_keeps_its_partial_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Parses with and without a var, alternating: only the first of each configuration is whole."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    target = Target(name="duckdb", duckdb_path=tmp_path / "warehouse.duckdb")
+    whole = []
+    for latest in ("", "2199-12-31", "", "2199-12-31"):
+        monkeypatch.setenv("ELT_LATEST_VALID_DATE", latest)
+        capfd.readouterr()
+        assert run_dbt(target, "parse") == 0
+        whole.append("Unable to do partial parsing" in capfd.readouterr().out)
+    assert whole == [True, True, False, False]
+    keys = {ParseCache.for_run(target, dbt_environment(target)).cached.name}
+    monkeypatch.setenv("ELT_LATEST_VALID_DATE", "")
+    keys.add(ParseCache.for_run(target, dbt_environment(target)).cached.name)
+    assert {path.name for path in (tmp_path / "target" / "parse-cache").iterdir()} == keys
+
+
+def test_a_foreign_or_damaged_cached_parse_only_costs_a_whole_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.delenv("ELT_LATEST_VALID_DATE", raising=False)
+    target = Target(name="duckdb", duckdb_path=tmp_path / "warehouse.duckdb")
+    cached = ParseCache.for_run(target, dbt_environment(target)).cached
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"not a partial parse")
+    assert run_dbt(target, "parse") == 0
+    assert cached.read_bytes() != b"not a partial parse", "replaced by the file of a good parse"
