@@ -216,7 +216,14 @@ def _staged_postgres(target: Target, builds_models: bool, code: str | None) -> I
         if not reused:
             for schema in MODELLED_SCHEMAS:
                 conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
-        copied = builds_models and not reused and _copy_live_schemas(conn, code)
+        copied = 0
+        if builds_models and not reused:
+            try:
+                copied = _copy_live_schemas(conn, code)
+            except Exception as exc:  # a copy that fails leaves a whole build, not a failed run
+                print(f"  copying the live schemas failed ({exc}); building whole", flush=True)
+                for schema in MODELLED_SCHEMAS:
+                    conn.execute(f"drop schema if exists {_quoted(schema + BUILD_SUFFIX)} cascade")
     if reused:
         print("  build schemas: the version replaced at the last swap (<schema>__previous)", flush=True)
     elif copied:
@@ -264,15 +271,30 @@ def _copy_live_schemas(conn, code: str | None) -> int:
         [list(MODELLED_SCHEMAS)],
     )
     for schema in MODELLED_SCHEMAS:
-        conn.execute(f'create schema "{schema}{BUILD_SUFFIX}"')
+        conn.execute(f"create schema {_quoted(schema + BUILD_SUFFIX)}")
     for schema, table in tables:
-        live, build = f'"{schema}"."{table}"', f'"{schema}{BUILD_SUFFIX}"."{table}"'
+        live = f"{_quoted(schema)}.{_quoted(table)}"
+        build = f"{_quoted(schema + BUILD_SUFFIX)}.{_quoted(table)}"
         conn.execute(f"create table {build} (like {live} including all excluding indexes)")
         conn.execute(f"insert into {build} select * from {live}")  # noqa: S608 - names from the catalog
-        for statement in _index_statements(conn, schema, table, f"{schema}{BUILD_SUFFIX}"):
+        for statement in _index_statements(conn, schema, table, schema + BUILD_SUFFIX):
             conn.execute(statement)
+        # LIKE copies the columns' comments, not the table's own (its dbt description)
+        (comment,) = conn.fetch_all("select obj_description(?::regclass, 'pg_class')", [live])[0]
+        if comment is not None:
+            conn.execute(f"comment on table {build} is {_literal(comment)}")
         conn.execute(f"analyze {build}")
     return len(tables)
+
+
+def _quoted(name: str) -> str:
+    """A Postgres identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """A Postgres string literal (standard_conforming_strings, on since Postgres 9.1)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _index_statements(conn, schema: str, table: str, into: str) -> list[str]:
@@ -288,12 +310,13 @@ def _index_statements(conn, schema: str, table: str, into: str) -> list[str]:
         [schema, table],
     )
     statements = []
+    relation = f"{_quoted(into)}.{_quoted(table)}"
     for index_name, constraint_name, constraint_def, index_def, unique in rows:
         if constraint_name:
-            statements.append(f'alter table "{into}"."{table}" add constraint "{constraint_name}" {constraint_def}')
+            statements.append(f"alter table {relation} add constraint {_quoted(constraint_name)} {constraint_def}")
         else:
             method = index_def[index_def.index(" USING ") :]
-            statements.append(f'create {"unique " if unique else ""}index "{index_name}" on "{into}"."{table}"{method}')
+            statements.append(f"create {'unique ' if unique else ''}index {_quoted(index_name)} on {relation}{method}")
     return statements
 
 
@@ -320,22 +343,25 @@ def swap_postgres_schemas(target: Target) -> None:
             conn.execute(f'drop schema if exists "{schema}{PREVIOUS_SUFFIX}" cascade')
             if schema in existing:
                 conn.execute(f'alter schema "{schema}" rename to "{schema}{PREVIOUS_SUFFIX}"')
-                _revoke_reader_access(conn, f"{schema}{PREVIOUS_SUFFIX}")
+                _revoke_schema_access(conn, f"{schema}{PREVIOUS_SUFFIX}")
             conn.execute(f'alter schema "{schema}{BUILD_SUFFIX}" rename to "{schema}"')
         if RAW_BUILD in existing:
             _move_raw_tables(conn)
 
 
-def _revoke_reader_access(conn, schema: str) -> None:
-    """The reader role (DBT_READER_ROLE) reads the live marts only: a kept version is a build area. The
-    dbt hook grant_reader_access grants it again on the build schemas, before they go live."""
-    role = os.environ.get("DBT_READER_ROLE", "").strip()
-    if not role:
-        return
-    exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
-    if exists:
-        quoted = '"' + role.replace('"', '""') + '"'
-        conn.execute(f'revoke all on schema "{schema}" from {quoted}')
+def _revoke_schema_access(conn, schema: str) -> None:
+    """Take every role's rights on a kept schema, but its owner's: it is a build area, and when a later run
+    builds in it and publishes it, the dbt hook grant_reader_access grants the reader role of that run
+    (DBT_READER_ROLE) again. A role that was the reader before, or that was granted by hand, does not get
+    its access back through a reused schema."""
+    grantees = conn.execute(
+        "select distinct case when acl.grantee <> 0 then pg_get_userbyid(acl.grantee) end "
+        "from pg_namespace as namespace, aclexplode(namespace.nspacl) as acl "
+        "where namespace.nspname = %s and acl.grantee <> namespace.nspowner",
+        [schema],
+    ).fetchall()
+    for (role,) in grantees:  # NULL: PUBLIC
+        conn.execute(f"revoke all on schema {_quoted(schema)} from {'public' if role is None else _quoted(role)}")
 
 
 def _move_raw_tables(conn) -> None:

@@ -209,8 +209,9 @@ def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_bui
     """Postgres keeps the schemas a swap replaces (`<schema>__previous`) and the next run builds in them: the
     rows of the files that changed since those models were built (two runs' changes) are rebuilt, the others
     kept; the marts equal a whole build. With no kept version (the second build, or after a failed one) a run
-    builds in a copy of the live schemas. The reader role cannot read the kept version. A build that fails
-    leaves the live marts as they were."""
+    builds in a copy of the live schemas, with their keys, indexes and descriptions. No role but the owner
+    can read the kept version, and a reader role no longer set does not get its access back through it.
+    A build that fails leaves the live marts as they were."""
     monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")
     import psycopg
 
@@ -249,11 +250,19 @@ def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_bui
             f"has_schema_privilege('{reader}', 'marts__previous', 'usage')"
         )
         assert rows(built, privileges) == [(True, False)], "the reader reads the live marts only"
+        monkeypatch.delenv("DBT_READER_ROLE")  # no reader any more: no kept version may bring it back
+        _change(sample_copy, CHANGED[3])
+        assert run(sample_copy, built) == 0  # the marts readable by the role are kept aside
+        assert rows(built, privileges) == [(False, False)]
+        _change(sample_copy, CHANGED[0])
+        assert run(sample_copy, built) == 0  # and built in again
+        assert rows(built, privileges) == [(False, False)]
 
+        live = mart_sums(built, ignore)
         _change(sample_copy, CHANGED[2])
         monkeypatch.setattr(elt, "run_dbt", _fail_after_a_partial_build)
         assert run(sample_copy, built) == 1
-        assert mart_sums(built, ignore) == mart_sums(whole, ignore), "the live marts are untouched"
+        assert mart_sums(built, ignore) == live, "the live marts are untouched"
         monkeypatch.undo()
         monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")
         capsys.readouterr()
@@ -268,6 +277,13 @@ def test_postgres_builds_in_its_previous_schemas_and_the_marts_equal_a_whole_bui
             "where schemaname = 'marts' order by 1, 2"
         )
         assert rows(built, keys) == rows(whole, keys)
+        comments = (  # and their descriptions
+            "select class.relname, obj_description(class.oid, 'pg_class') from pg_class as class "
+            "join pg_namespace as namespace on namespace.oid = class.relnamespace "
+            "where namespace.nspname = 'marts' and class.relkind = 'r' order by 1"
+        )
+        assert rows(built, comments) == rows(whole, comments)
+        assert any(comment for _, comment in rows(built, comments))
     finally:
         for target in (built, whole):
             postgres.drop_database(postgres_server, target.postgres_settings.database)
