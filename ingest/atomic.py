@@ -214,16 +214,14 @@ def _staged_postgres(target: Target, builds_models: bool, code: str | None) -> I
         conn.execute(f'drop schema if exists "{RAW_BUILD}" cascade')
         reused = builds_models and _reuse_previous_schemas(conn)
         if not reused:
-            for schema in MODELLED_SCHEMAS:
-                conn.execute(f'drop schema if exists "{schema}{BUILD_SUFFIX}" cascade')
+            _drop_build_schemas(conn)
         copied = 0
         if builds_models and not reused:
             try:
                 copied = _copy_live_schemas(conn, code)
             except Exception as exc:  # a copy that fails leaves a whole build, not a failed run
                 print(f"  copying the live schemas failed ({exc}); building whole", flush=True)
-                for schema in MODELLED_SCHEMAS:
-                    conn.execute(f"drop schema if exists {_quoted(schema + BUILD_SUFFIX)} cascade")
+                _drop_build_schemas(conn)
     if reused:
         print("  build schemas: the version replaced at the last swap (<schema>__previous)", flush=True)
     elif copied:
@@ -323,11 +321,15 @@ def _index_statements(conn, schema: str, table: str, into: str) -> list[str]:
 def clear_build_schemas(target: Target) -> None:
     """Empty the modelled `__build` schemas of a Postgres build (a whole build then starts from nothing:
     no table of a model that is gone stays behind); no-op on the other targets."""
-    if target.name != "postgres" or not target.schema_suffix:
+    if target.name != "postgres" or target.schema_suffix != BUILD_SUFFIX:
         return
     with connect(target) as conn:
-        for schema in MODELLED_SCHEMAS:
-            conn.execute(f'drop schema if exists "{schema}{target.schema_suffix}" cascade')
+        _drop_build_schemas(conn)
+
+
+def _drop_build_schemas(conn) -> None:
+    for schema in MODELLED_SCHEMAS:
+        conn.execute(f"drop schema if exists {_quoted(schema + BUILD_SUFFIX)} cascade")
 
 
 def swap_postgres_schemas(target: Target) -> None:

@@ -6,8 +6,9 @@
     tables, not to their names: granted here, on the build schema before the swap, they go live with
     it, and readers never see a marts schema they cannot read. The swap keeps the schema it replaces
     (`marts__previous`, the next build's starting point) and revokes every role's rights on it but its
-    owner's; built on again, it is granted here again, to this run's role, before it goes live. The schemas come from the graph (every
-    model under models/marts, wherever its schema is configured), so new marts are covered.
+    owner's; built on again, it is granted here again, to this run's role, before it goes live. The
+    schemas come from the graph (every model under models/marts, wherever its schema is configured), so
+    new marts are covered.
     No-op when DBT_READER_ROLE is unset, and on DuckDB (no roles). Role setup: deploy/postgres/. -#}
 {% macro grant_reader_access() -%}
     {{ return(adapter.dispatch('grant_reader_access')()) }}
