@@ -13,12 +13,11 @@ import pytest
 
 from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target
-from tests.support import postgres
+from tests.support import postgres, sample_builds
+from tests.support.sample_builds import SAMPLE_DIR
 from tests.support.spark import FOLDER_VARIABLE, SAMPLE_RUN_ID, BackgroundBuild, java_missing
 
-_OWNS_SPARK_FOLDER = pytest.StashKey[bool]()
-
-SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+_OWNED_FOLDERS = pytest.StashKey[list[str]]()
 REAL_DATA_DIR = Path(os.environ.get("REAL_DATA_DIR") or PROJECT_ROOT.parent / "shared" / "data")
 
 
@@ -27,17 +26,22 @@ def _spark_sample() -> BackgroundBuild:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The controlling process (or the only one) names the Spark sample build's folder; xdist workers
-    inherit it, so they share one build."""
-    if FOLDER_VARIABLE not in os.environ:
-        os.environ[FOLDER_VARIABLE] = tempfile.mkdtemp(prefix="spark-sample-")
-        config.stash[_OWNS_SPARK_FOLDER] = True
+    """The controlling process (or the only one) names the folders of the Spark sample build and of the
+    DuckDB sample builds (tests/support/sample_builds.py); xdist workers inherit them, so they share the builds."""
+    owned = []
+    for variable, prefix in ((FOLDER_VARIABLE, "spark-sample-"), (sample_builds.FOLDER_VARIABLE, "sample-builds-")):
+        if variable not in os.environ:
+            os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+            owned.append(variable)
+    config.stash[_OWNED_FOLDERS] = owned
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if config.stash.get(_OWNS_SPARK_FOLDER, False):
+    owned = config.stash.get(_OWNED_FOLDERS, [])
+    if FOLDER_VARIABLE in owned:
         _spark_sample().stop()
-        shutil.rmtree(os.environ.pop(FOLDER_VARIABLE), ignore_errors=True)
+    for variable in owned:
+        shutil.rmtree(os.environ.pop(variable), ignore_errors=True)
 
 
 def _reads_spark_sample(item: pytest.Item) -> bool:
@@ -92,6 +96,7 @@ def duckdb_target(path: Path) -> Target:
 def postgres_server() -> Iterator[PostgresSettings]:
     with postgres.server_from_env_or_throwaway() as settings:
         yield settings
+        sample_builds.drop_templates(settings)
 
 
 @pytest.fixture
@@ -105,9 +110,8 @@ def postgres_target(postgres_server: PostgresSettings) -> Iterator[Target]:
 # Warehouses built once per session from the shipped sample (read by tests/dbt, tests/spark, tests/dashboards).
 @pytest.fixture(scope="session")
 def sample_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Target:
-    target = duckdb_target(tmp_path_factory.mktemp("duckdb") / "warehouse.duckdb")
-    assert run(SAMPLE_DIR, target, run_id=SAMPLE_RUN_ID) == 0, "make elt on the sample must succeed on DuckDB"
-    return target
+    path = tmp_path_factory.mktemp("duckdb") / "warehouse.duckdb"
+    return sample_builds.duckdb_copy(SAMPLE_DIR, path, run_id=SAMPLE_RUN_ID)
 
 
 @pytest.fixture(scope="session")
@@ -130,10 +134,8 @@ def sample_spark(spark_sample_build: BackgroundBuild) -> Target:
 
 @pytest.fixture(scope="session")
 def sample_postgres(postgres_server: PostgresSettings) -> Iterator[Target]:
-    database = postgres.create_database(postgres_server, prefix="sample")
-    target = Target(name="postgres", postgres=database)
-    assert run(SAMPLE_DIR, target) == 0, "make elt on the sample must succeed on Postgres"
-    yield target
+    database = sample_builds.postgres_copy(postgres_server, SAMPLE_DIR, prefix="sample")
+    yield Target(name="postgres", postgres=database)
     postgres.drop_database(postgres_server, database.database)
 
 

@@ -11,10 +11,9 @@ from fastapi.testclient import TestClient
 from api.core.accounts import create_user, session_for
 from api.core.config import Settings
 from api.core.security import Role
-from ingest.elt import run
-from ingest.warehouse import PostgresSettings, Target
-from tests.conftest import SAMPLE_DIR, duckdb_target
-from tests.support import postgres
+from ingest.warehouse import PostgresSettings
+from tests.support import postgres, sample_builds
+from tests.support.sample_builds import SAMPLE_DIR
 
 PASSWORD = "correct horse battery staple"
 
@@ -22,14 +21,12 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="session")
 def api_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("api") / "warehouse.duckdb"
-    assert run(SAMPLE_DIR, duckdb_target(path)) == 0
-    return path
+    return sample_builds.duckdb_copy(SAMPLE_DIR, path).duckdb_file
 
 
 @pytest.fixture(scope="session")
 def api_postgres(postgres_server: PostgresSettings) -> Iterator[PostgresSettings]:
-    database = postgres.create_database(postgres_server, prefix="api")
-    assert run(SAMPLE_DIR, Target(name="postgres", postgres=database)) == 0
+    database = sample_builds.postgres_copy(postgres_server, SAMPLE_DIR, prefix="api")
     yield database
     postgres.drop_database(postgres_server, database.database)
 

@@ -1,7 +1,7 @@
 """Writes through the API: shown at once, applied by every ELT build, revertible, checked, all-or-nothing.
 
 Each target gets its own warehouse and API database (the other API tests share one and must not see
-these edits): a copy of the sample DuckDB file, or a Postgres database built from the sample.
+these edits): a copy of the sample build (tests/support/sample_builds.py) on DuckDB or Postgres.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,8 +21,8 @@ from api.main import create_app
 from ingest.elt import run
 from ingest.warehouse import PostgresSettings, Target, connect
 from tests.api.conftest import bearer
-from tests.conftest import SAMPLE_DIR, duckdb_target
-from tests.support import postgres
+from tests.conftest import SAMPLE_DIR
+from tests.support import postgres, sample_builds
 
 FRANCE_POPULATION = 65_273_511  # data/sample's dim_country row for FRA
 
@@ -46,15 +45,13 @@ class Setup:
 def setup(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     if request.param == "duckdb":
         path = tmp_path_factory.mktemp("edits") / "warehouse.duckdb"
-        shutil.copyfile(request.getfixturevalue("api_warehouse"), path)
-        target = duckdb_target(path)
+        target = sample_builds.duckdb_copy(SAMPLE_DIR, path)
         settings = Settings(api_env="test", elt_target="duckdb", duckdb_path=path, rate_limit_enabled=False)
         database = None
     else:
         server: PostgresSettings = request.getfixturevalue("postgres_server")
-        database = postgres.create_database(server, prefix="edits")
+        database = sample_builds.postgres_copy(server, SAMPLE_DIR, prefix="edits")
         target = Target(name="postgres", postgres=database)
-        assert run(SAMPLE_DIR, target) == 0
         settings = Settings(api_env="test", elt_target="postgres", database_url=database.url, rate_limit_enabled=False)
     with TestClient(create_app(settings)) as client:
         client.headers.update(bearer(settings, "boss", Role.MANAGER))

@@ -11,7 +11,7 @@ from api.core.accounts import create_user
 from api.core.config import Settings
 from api.core.security import Role
 from ingest.elt import run
-from tests.conftest import duckdb_target
+from tests.support import sample_builds
 from tests.support.net import serving
 
 PASSWORD = "serving-while-building-password"
@@ -19,8 +19,7 @@ PASSWORD = "serving-while-building-password"
 
 def test_elt_runs_while_api_serves(sample_copy: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    target = duckdb_target(warehouse)
-    assert run(sample_copy, target) == 0
+    target = sample_builds.duckdb_copy(sample_copy, warehouse)
     settings = Settings(api_env="test", duckdb_path=warehouse)
     create_user(settings, "reader", PASSWORD, Role.USER)
     with serving({"ELT_TARGET": "duckdb", "DUCKDB_PATH": str(warehouse)}) as base:

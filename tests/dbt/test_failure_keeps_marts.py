@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from ingest import elt
 from ingest.dbt_runner import run_dbt
-from ingest.warehouse import Target
-from tests.conftest import duckdb_target
+from ingest.warehouse import PostgresSettings, Target
+from tests.support import postgres, sample_builds
 from tests.support.warehouse import rows, scalar
 
 FACT = "marts.fct_vaccinations_by_manufacturer"
@@ -23,38 +23,42 @@ def _half_build_then_fail(work: Target, *_args: str, **_kwargs: object) -> int:
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
-def fresh_target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+def built(request: pytest.FixtureRequest, sample_copy: Path, tmp_path: Path) -> Iterator[Target]:
+    """A warehouse as the first run on the sample leaves it."""
     if request.param == "duckdb":
-        return duckdb_target(tmp_path / "warehouse.duckdb")
-    return request.getfixturevalue("postgres_target")
+        yield sample_builds.duckdb_copy(sample_copy, tmp_path / "warehouse.duckdb")
+        return
+    server: PostgresSettings = request.getfixturevalue("postgres_server")
+    database = sample_builds.postgres_copy(server, sample_copy, prefix="failure")
+    yield Target(name="postgres", postgres=database)
+    postgres.drop_database(server, database.database)
 
 
 def test_failed_build_keeps_previous_marts(
-    sample_copy: Path, fresh_target: Target, monkeypatch: pytest.MonkeyPatch
+    sample_copy: Path, built: Target, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert elt.run(sample_copy, fresh_target) == 0
-    before = scalar(fresh_target, f"select count(*) from {FACT}")
+    before = scalar(built, f"select count(*) from {FACT}")
 
     path = sample_copy / "covid19" / "country_vaccinations_by_manufacturer.csv"
     path.write_text(path.read_text() + "France,2021/1/29,Moderna,12345\n")
     failing: Callable[..., int] = _half_build_then_fail
     monkeypatch.setattr(elt, "run_dbt", failing)
-    assert elt.run(sample_copy, fresh_target) == 1
-    status, error = rows(fresh_target, "select status, error from ops.elt_runs order by finished_at desc limit 1")[0]
+    assert elt.run(sample_copy, built) == 1
+    status, error = rows(built, "select status, error from ops.elt_runs order by finished_at desc limit 1")[0]
     assert status == "failed" and "dbt build failed" in error
-    assert scalar(fresh_target, f"select count(*) from {FACT}") == before, "live marts untouched"
-    raw_rows = scalar(fresh_target, "select count(*) from raw.country_vaccinations_by_manufacturer")
+    assert scalar(built, f"select count(*) from {FACT}") == before, "live marts untouched"
+    raw_rows = scalar(built, "select count(*) from raw.country_vaccinations_by_manufacturer")
     assert raw_rows == before, "raw goes live with the marts (DuckDB: one file; Postgres: raw_build moved at the swap)"
-    if fresh_target.name == "duckdb":  # as the run says, after it wrote its log (through a staged copy too)
-        kept = fresh_target.duckdb_file.parent / ".warehouse-build" / "warehouse.duckdb"
+    if built.name == "duckdb":  # as the run says, after it wrote its log (through a staged copy too)
+        kept = built.duckdb_file.parent / ".warehouse-build" / "warehouse.duckdb"
         assert kept.exists(), "the failed build is kept for inspection until the next run"
 
     monkeypatch.undo()
-    assert elt.run(sample_copy, fresh_target) == 0, "the next run recovers"
-    assert scalar(fresh_target, f"select count(*) from {FACT}") == before + 1
-    if fresh_target.name == "postgres":
+    assert elt.run(sample_copy, built) == 0, "the next run recovers"
+    assert scalar(built, f"select count(*) from {FACT}") == before + 1
+    if built.name == "postgres":
         leftovers = rows(
-            fresh_target,
+            built,
             "select schema_name from information_schema.schemata where schema_name like '%\\_\\_build' "
             "or schema_name = 'raw_build'",
         )

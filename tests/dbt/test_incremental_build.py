@@ -17,7 +17,7 @@ from ingest.elt import run
 from ingest.warehouse import Target, connect
 from scripts.compare_marts import compare
 from tests.conftest import duckdb_target
-from tests.support import postgres
+from tests.support import postgres, sample_builds
 from tests.support.warehouse import mart_sums, rows, scalar
 
 # One file of each layout that feeds the daily fact, and a snapshot-less long file of another source.
@@ -44,9 +44,7 @@ def _model_inputs(target: Target) -> dict[str, str | None]:
 @pytest.fixture
 def built(sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Target:
     monkeypatch.setenv("ELT_LATEST_VALID_DATE", "2199-12-31")  # the added days may be after today
-    target = duckdb_target(tmp_path / "incremental.duckdb")
-    assert run(sample_copy, target) == 0
-    return target
+    return sample_builds.duckdb_copy(sample_copy, tmp_path / "incremental.duckdb")
 
 
 def test_a_changed_file_rebuilds_only_its_rows_and_the_marts_equal_a_whole_build(

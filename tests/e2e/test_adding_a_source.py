@@ -25,6 +25,9 @@ from ingest.warehouse import Target
 from tests.conftest import SAMPLE_DIR, built_warehouse, duckdb_target
 from tests.support.warehouse import rows, scalar
 
+# Its build of each engine is a module fixture: its tests stay on one xdist worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("adding_a_source")
+
 NEW_ENTRIES = [
     {
         "file": "regional_daily.csv",

@@ -23,6 +23,9 @@ from tests.conftest import SAMPLE_DIR, built_warehouse
 from tests.e2e.damaged_corpus import BY_MANUFACTURER, CASES, SNAPSHOT, Case
 from tests.support.warehouse import rows, scalar
 
+# Its build of each engine is a module fixture: its tests stay on one xdist worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("damaged_files")
+
 RECONCILED = ("full_grouped.csv", "day_wise.csv", "covid_19_clean_complete.csv")
 FACT_OF = {BY_MANUFACTURER: "fct_vaccinations_by_manufacturer", SNAPSHOT: "fct_country_snapshot"}
 

@@ -13,6 +13,9 @@ from ingest.warehouse import Target
 from tests.conftest import built_warehouse
 from tests.support.warehouse import rows, scalar
 
+# Its build of each engine is a module fixture: its tests stay on one xdist worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("real_data")
+
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def real_warehouse(request: pytest.FixtureRequest, real_data_dir: Path) -> Iterator[Target]:
