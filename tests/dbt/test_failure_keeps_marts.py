@@ -34,9 +34,7 @@ def built(request: pytest.FixtureRequest, sample_copy: Path, tmp_path: Path) -> 
     postgres.drop_database(server, database.database)
 
 
-def test_failed_build_keeps_previous_marts(
-    sample_copy: Path, built: Target, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_build_keeps_previous_marts(sample_copy: Path, built: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     before = scalar(built, f"select count(*) from {FACT}")
 
     path = sample_copy / "covid19" / "country_vaccinations_by_manufacturer.csv"
