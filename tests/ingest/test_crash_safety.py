@@ -119,26 +119,16 @@ def test_duckdb_recovers_from_kill_9(points: tuple[str, ...], duckdb_states, cha
 @pytest.fixture(scope="module")
 def postgres_states(postgres_server: PostgresSettings, changed: Path, sample_postgres: Target):
     assert sample_postgres.postgres is not None
-    clean = _copy_database(postgres_server, sample_postgres.postgres)
+    clean = postgres.clone_database(postgres_server, sample_postgres.postgres.database)
     assert run(changed, Target(name="postgres", postgres=clean)) == 0
     yield sample_postgres.postgres, mart_checksums(Target(name="postgres", postgres=clean))
     postgres.drop_database(postgres_server, clean.database)
 
 
-def _copy_database(server: PostgresSettings, source: PostgresSettings) -> PostgresSettings:
-    import psycopg
-
-    copy = postgres.create_database(server, prefix="copy")
-    with psycopg.connect(server.url, autocommit=True) as conn:
-        conn.execute(f'drop database "{copy.database}"')
-        conn.execute(f'create database "{copy.database}" template "{source.database}"')
-    return copy
-
-
 def test_postgres_recovers_from_kill_9(postgres_states, postgres_server, changed: Path) -> None:
     """Killed after loading raw (raw_build) and after building everything, each before the swap."""
     before, expected = postgres_states
-    database = _copy_database(postgres_server, before)
+    database = postgres.clone_database(postgres_server, before.database)
     target = Target(name="postgres", postgres=database)
     try:
         raw_before = scalar(target, "select count(*) from raw.country_vaccinations_by_manufacturer")

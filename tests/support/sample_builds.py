@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import shutil
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.elt import run
 from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target
+from tests.support.postgres import clone_database, create_database, drop_database
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 FOLDER_VARIABLE = "SAMPLE_BUILDS_DIR"
@@ -66,6 +66,7 @@ def _shared_folder() -> Path:
 def duckdb_copy(data_dir: Path, path: Path, run_id: str | None = None) -> Target:
     """A DuckDB warehouse at `path` (a new file) as `run(data_dir, target, run_id=run_id)` leaves it, where
     `data_dir` holds the shipped sample (the folder itself or a copy of it)."""
+    _assert_is_sample(data_dir)
     key = _setting("duckdb", run_id, path.name)
     template = _shared_folder() / key / path.name
     with _locked(_shared_folder() / f"{key}.lock"):
@@ -76,7 +77,6 @@ def duckdb_copy(data_dir: Path, path: Path, run_id: str | None = None) -> Target
             code = run(SAMPLE_DIR, Target(name="duckdb", duckdb_path=building / path.name), run_id=run_id)
             assert code == 0, f"make elt on the sample must succeed on DuckDB (exit {code})"
             building.rename(template.parent)
-    _assert_is_sample(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, path)
     return Target(name="duckdb", duckdb_path=path)
@@ -85,10 +85,6 @@ def duckdb_copy(data_dir: Path, path: Path, run_id: str | None = None) -> Target
 def postgres_copy(server: PostgresSettings, data_dir: Path, prefix: str, run_id: str | None = None) -> PostgresSettings:
     """A new database on `server` holding the warehouse `run(data_dir, target, run_id=run_id)` leaves in an
     empty one, where `data_dir` holds the shipped sample."""
-    import psycopg
-
-    from tests.support.postgres import create_database
-
     _assert_is_sample(data_dir)
     key = (server.host, server.port, _setting("postgres", run_id))
     if key not in _templates:
@@ -96,37 +92,30 @@ def postgres_copy(server: PostgresSettings, data_dir: Path, prefix: str, run_id:
         code = run(SAMPLE_DIR, Target(name="postgres", postgres=database), run_id=run_id)
         assert code == 0, f"make elt on the sample must succeed on Postgres (exit {code})"
         _templates[key] = database.database
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server.url, autocommit=True) as conn:
-        for attempt in range(50):  # a connection of the build may still be closing on the server
-            try:
-                conn.execute(f'create database "{name}" template "{_templates[key]}"')
-                break
-            except psycopg.errors.ObjectInUse:
-                if attempt == 49:
-                    raise
-                time.sleep(0.1)
-    return PostgresSettings(server.host, server.port, server.user, server.password, name)
+    return clone_database(server, _templates[key], prefix)
 
 
 def drop_templates(server: PostgresSettings) -> None:
     """Drop the template databases this process made on `server` (a server the tests did not start keeps
     nothing of them)."""
-    from tests.support.postgres import drop_database
-
     for key in [key for key in _templates if key[:2] == (server.host, server.port)]:
         drop_database(server, _templates.pop(key))
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).digest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@functools.cache
+def _sample_files() -> dict[str, bytes]:
+    return _files(SAMPLE_DIR)
+
+
 def _assert_is_sample(data_dir: Path) -> None:
     """A copy stands for a build of `data_dir` only if it holds the shipped sample, file for file."""
-
-    def files(folder: Path) -> dict[str, bytes]:
-        return {
-            str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).digest()
-            for path in sorted(folder.rglob("*"))
-            if path.is_file()
-        }
-
     if data_dir.resolve() != SAMPLE_DIR.resolve():
-        assert files(data_dir) == files(SAMPLE_DIR), f"{data_dir} is not the shipped sample: build it instead"
+        assert _files(data_dir) == _sample_files(), f"{data_dir} is not the shipped sample: build it instead"
