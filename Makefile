@@ -72,11 +72,12 @@ format: catalog ## Apply ruff format and sqlfluff fix
 	$(BIN)/sqlfluff fix dbt_project/models
 
 # Tests run on TEST_WORKERS processes (pytest-xdist; `auto`: one per core); the readers of the Spark build
-# share one worker (--dist loadgroup), so the sample is built on Spark once.
+# share one worker (--dist loadgroup), so the sample is built on Spark once. Work goes out in the order
+# tests/conftest.py sets (--no-loadscope-reorder): Spark readers once their background build is done.
 TEST_WORKERS ?= auto
 
 test: $(STAMP) lint ## Everything CI runs: lint, ingest, dbt on DuckDB, Postgres and Spark, end-to-end on real data
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 bench: $(STAMP) ## The ELT cost curve: 1x/10x/100x the real files, DuckDB and Postgres (Spark local: 1x, 10x), vs floors; BENCHMARKS.md + .svg
 	$(BIN)/python -m bench.bench_curve $(BENCH_ARGS)

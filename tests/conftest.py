@@ -52,9 +52,31 @@ def _reads_spark_sample(item: pytest.Item) -> bool:
     )
 
 
+def _xdist_group(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("xdist_group")
+    return None if mark is None else (mark.args[0] if mark.args else mark.kwargs.get("name"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that change the shared Spark build of the sample go last, whatever order the paths came in."""
-    items.sort(key=lambda item: item.get_closest_marker("changes_spark_sample") is not None)
+    """Run order, which pytest-xdist keeps (`make test` passes --no-loadscope-reorder): the other groups first
+    (each builds a large module fixture on one worker), then the single tests, with the readers of the sample's
+    Spark build in their middle, by when its background build (started at collection) has finished, rather than
+    first, where one worker would sit waiting for it. Tests that change that build go last."""
+
+    def place(item: pytest.Item) -> str:
+        if item.get_closest_marker("changes_spark_sample") is not None:
+            return "changes spark"
+        group = _xdist_group(item)
+        if group == "spark_sample" or _reads_spark_sample(item):
+            return "spark"
+        return "single" if group is None else "group"
+
+    places = {item.nodeid: place(item) for item in items}
+    singles = [item.nodeid for item in items if places[item.nodeid] == "single"]
+    for nodeid in singles[len(singles) // 2 :]:
+        places[nodeid] = "later single"
+    order = ["group", "single", "spark", "later single", "changes spark"]
+    items.sort(key=lambda item: order.index(places[item.nodeid]))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
