@@ -48,26 +48,36 @@ def app_database_url(target: Target, env: dict[str, str] | os._Environ[str] = os
     return target.postgres_settings.url
 
 
+def _no_edits() -> pa.Table:
+    """An empty table of edits. Not `Schema.empty_table()`: that imports pandas (~0.4 s of a no-op run)."""
+    return pa.Table.from_batches([], schema=ARROW_SCHEMA)
+
+
 def read_edits(url: str) -> pa.Table:
-    """All edit events, oldest first; an empty table when the API never stored one."""
+    """All edit events, oldest first; an empty table when the API never stored one. Read through SQLAlchemy
+    rows, not pandas (~0.5 s to import, a third of a run where nothing changed): the log holds one row per
+    edit made by hand."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return ARROW_SCHEMA.empty_table()  # before importing pandas and SQLAlchemy: ~0.7 s of a 2.4 s no-op run
-    import pandas as pd
+        return _no_edits()  # before importing SQLAlchemy
     import sqlalchemy as sa
 
+    query = sa.text(f"select {', '.join(COLUMNS)} from {APP_EDITS_TABLE} order by edit_id").columns(  # noqa: S608 - names are module constants
+        edited_at=sa.DateTime(timezone=True)  # by name (column objects would match by position); SQLite keeps text
+    )
     engine = sa.create_engine(sqlalchemy_url(url))
     try:
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table(APP_EDITS_TABLE):
-                return ARROW_SCHEMA.empty_table()
-            frame = pd.read_sql_query(
-                sa.text(f"select {', '.join(COLUMNS)} from {APP_EDITS_TABLE} order by edit_id"),  # noqa: S608 - names are module constants
-                connection,
-            )
+                return _no_edits()
+            found = connection.execute(query).fetchall()
     finally:
         engine.dispose()
-    frame["edited_at"] = pd.to_datetime(frame["edited_at"], utc=True)
-    return pa.Table.from_pandas(frame, schema=ARROW_SCHEMA, preserve_index=False)
+    columns = [list(column) for column in zip(*found, strict=True)] if found else [[] for _ in COLUMNS]
+    # A time without a zone is UTC (api/models/edits.py); pyarrow reads naive values as UTC for this type.
+    return pa.Table.from_arrays(
+        [pa.array(values, type=field.type) for values, field in zip(columns, ARROW_SCHEMA, strict=True)],
+        schema=ARROW_SCHEMA,
+    )
 
 
 def edits_version(edits: pa.Table) -> str:

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from ingest.sql_literals import duckdb_literal, inline_parameters
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RAW_SCHEMA = "raw"
 # Targets whose marts are served from a DuckDB file: DuckDB itself, and Spark, whose marts are published into one.
@@ -247,7 +249,7 @@ class Connection:
             # Set after connecting, not as connect() config: dlt opens the same file with its own. The spill
             # folder only when it differs: DuckDB refuses to change it once used (even to the same value).
             for name, value in duckdb_settings().items():
-                current = self._conn.execute("select current_setting(?)", [name]).fetchone()[0]
+                current = self._conn.execute(f"select current_setting({duckdb_literal(name)})").fetchone()[0]
                 if name == "temp_directory" and current == value:
                     continue
                 quoted = value.replace("'", "''")
@@ -264,7 +266,9 @@ class Connection:
 
     def _run(self, sql: str, params: Sequence[Any]) -> Any:
         if self.target.uses_duckdb_file:
-            return self._conn.execute(sql, list(params))
+            # Plain values written in as literals: binding them makes DuckDB import pandas (ingest.sql_literals).
+            inlined = inline_parameters(sql, params) if params else sql
+            return self._conn.execute(sql, list(params)) if inlined is None else self._conn.execute(inlined)
         # psycopg reads % as a placeholder only when parameters are passed.
         return self._conn.execute(sql.replace("?", "%s"), list(params)) if params else self._conn.execute(sql)
 
