@@ -52,6 +52,9 @@ def app_database_url(target: Target, env: dict[str, str] | os._Environ[str] = os
     return target.postgres_settings.url
 
 
+_QUERY = f"select {', '.join(COLUMNS)} from {APP_EDITS_TABLE} order by edit_id"  # noqa: S608 - module constants
+
+
 def _no_edits() -> pa.Table:
     """An empty table of edits. Not `Schema.empty_table()`: that imports pandas (~0.4 s of a no-op run)."""
     return pa.Table.from_batches([], schema=ARROW_SCHEMA)
@@ -78,9 +81,6 @@ def read_edits(url: str) -> pa.Table:
         [pa.array(values, type=field.type) for values, field in zip(columns, ARROW_SCHEMA, strict=True)],
         schema=ARROW_SCHEMA,
     )
-
-
-_QUERY = f"select {', '.join(COLUMNS)} from {APP_EDITS_TABLE} order by edit_id"  # noqa: S608 - module constants
 
 
 def _sqlite_rows(path: Path) -> list[tuple[Any, ...]]:

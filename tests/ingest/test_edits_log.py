@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,6 @@ def _write_edits(url: str) -> None:
 
 
 def _expected_rows() -> list[dict]:
-    utc = WRITTEN_AT
     common = {"resource": "dim_country", "row_key": "FRA", "after_row": None, "before_row": None}
     return [
         common
@@ -60,7 +60,7 @@ def _expected_rows() -> list[dict]:
             "changes": '{"population": 68000000}',
             "reason": "census",
             "edited_by": "boss",
-            "edited_at": utc,
+            "edited_at": WRITTEN_AT,
         },
         common
         | {
@@ -70,7 +70,7 @@ def _expected_rows() -> list[dict]:
             "changes": None,
             "reason": None,
             "edited_by": "o'brien",
-            "edited_at": utc + dt.timedelta(seconds=1),
+            "edited_at": WRITTEN_AT + dt.timedelta(seconds=1),
         },
     ]
 
@@ -79,8 +79,6 @@ def test_no_database_and_no_table_read_as_no_edits(tmp_path: Path) -> None:
     missing = tmp_path / "app_state.sqlite"
     assert read_edits(f"sqlite:///{missing}").num_rows == 0
     assert not missing.exists(), "reading must not create the API's database"
-    import sqlite3
-
     sqlite3.connect(missing).close()  # a database without the edit table
     assert read_edits(f"sqlite:///{missing}") == ARROW_SCHEMA.empty_table()
 
