@@ -64,8 +64,11 @@ def app_engine(url: str) -> sa.Engine:
             immediate = connection.get_execution_options().get("write_lock", False)
             connection.exec_driver_sql("begin immediate" if immediate else "begin")
 
-    SQLModel.metadata.create_all(engine, tables=TABLES)
-    with engine.begin() as connection:
+    # One write transaction from the start (BEGIN IMMEDIATE on SQLite): two workers creating the tables of a
+    # new SQLite file at once otherwise both read it, and the second's CREATE fails at once with "database
+    # is locked" (a read transaction in WAL mode cannot become a write one after another has written).
+    with engine.connect() as connection, connection.execution_options(write_lock=True).begin():
+        SQLModel.metadata.create_all(connection, tables=TABLES)
         for statement in _APPEND_ONLY.get(engine.dialect.name, []):
             connection.exec_driver_sql(statement)
     return engine
