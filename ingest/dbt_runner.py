@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from pathlib import Path
 from ingest.catalog import catalog
 from ingest.dbt_catalog import write_dbt_catalog
 from ingest.failpoints import crash_point
+from ingest.parent_death import die_with_parent
 from ingest.warehouse import PROJECT_ROOT, Target
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -44,7 +43,7 @@ def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None)
     ]
     parse_cache = ParseCache.for_run(target, env)
     parse_cache.restore()
-    process = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603 - dbt with an argv built here
+    process = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)  # noqa: S603 - dbt with an argv built here
     if os.environ.get("ELT_CRASH_AT") == "during_dbt":
         try:
             process.wait(timeout=float(os.environ.get("ELT_CRASH_AFTER_SECONDS") or 5))
@@ -137,13 +136,6 @@ def setting_vars() -> dict[str, str]:
     except ValueError:
         raise ValueError(f"ELT_LATEST_VALID_DATE must be a date as YYYY-MM-DD, got {latest!r}") from None
     return {"latest_valid_date": latest}
-
-
-def _die_with_parent() -> None:
-    """In the dbt child: get SIGKILL when the ELT process dies, so no orphan dbt writes to a build that the
-    next run is about to replace (Linux prctl PR_SET_PDEATHSIG; elsewhere a no-op)."""
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def project_fingerprint() -> str:

@@ -18,30 +18,25 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import registry as reg
-from ingest import rejects
 from ingest.atomic import clear_build_schemas, staged, writable
 from ingest.build_scope import build_scope, code_fingerprint, record_build_inputs, table_loads
-from ingest.catalog import SourceFile, catalog
 from ingest.dbt_runner import dbt_vars, run_dbt
-from ingest.discovery import Discovery, discover
-from ingest.edits import app_database_url, edits_version, read_edits, write_edits
+from ingest.discovery import discover
+from ingest.edits import app_database_url, edits_version, read_edits
 from ingest.failpoints import crash_point
 from ingest.lake import publish_marts
-from ingest.memory import release_memory
-from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables, has_current_layout
-from ingest.reader import BadFileError, FileContent, ParsedFile, header_columns, identify, read_table
-from ingest.report import FileOutcome, print_progress, print_summary, print_unresolved
+from ingest.phase_worker import PhaseWorker, phase_worker
+from ingest.pipeline import RawChanges, fill_raw
+from ingest.plan import Plan, parse_pending, plan_files
+from ingest.report import print_summary, print_unresolved
 from ingest.run_lock import RunLockedError, run_lock
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
 from ingest.secret_files import SecretFileError, load_secret_files
@@ -50,94 +45,12 @@ from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect, temp_dir
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
 
 
-@dataclass
-class Plan:
-    """What this run will do to each known file."""
-
-    outcomes: dict[str, FileOutcome] = field(default_factory=dict)
-    parsed: dict[str, ParsedFile] = field(default_factory=dict)  # raw table -> its rows staged in Parquet
-    rejects: dict[str, list[dict]] = field(default_factory=dict)  # file name -> its rejected lines in raw
-    registry: dict[str, reg.RegistryEntry] = field(default_factory=dict)
-    registry_changed: bool = False
-    seconds_read: float = 0.0
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 def new_run_id() -> str:
     return _now().strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-
-
-def plan_files(conn: Connection | None, found: Discovery, run_id: str, full_refresh: bool, staging_dir: Path) -> Plan:
-    """Hash every present file; parse the ones that changed into Parquet files in `staging_dir`; record
-    failures in the registry."""
-    plan = Plan(registry=reg.read_registry(conn) if conn else {}, rejects=rejects.read_rejects(conn))
-    for spec in catalog().sources:
-        entry = plan.registry.get(spec.file_name) or reg.RegistryEntry(
-            file_name=spec.file_name, table_name=spec.table, publisher=spec.publisher
-        )
-        outcome = FileOutcome(spec.file_name, spec.publisher, status="absent")
-        plan.outcomes[spec.file_name] = outcome
-        if spec.file_name in found.duplicates:
-            paths = ", ".join(str(p) for p in found.duplicates[spec.file_name])
-            outcome.status, outcome.error = "failed", f"{spec.file_name}: found more than once ({paths}); keep one"
-            print_progress(outcome)
-            continue
-        path = found.found.get(spec.file_name)
-        if path is None:
-            continue
-        started = time.perf_counter()
-        content = identify(path, found.root)
-        outcome.source_file = content.source_file
-        counts = reg.raw_row_counts(conn, spec.table) if conn and has_current_layout(conn, spec) else {}
-        if not full_refresh and reg.is_loaded(entry, content.content_hash, counts):
-            outcome.status, outcome.rows, outcome.rejected = "unchanged", entry.loaded_rows, entry.rejected_lines
-        elif not full_refresh and entry.status == "failed" and entry.last_seen_hash == content.content_hash:
-            outcome.status, outcome.error = "failed", f"(unchanged since last attempt) {entry.error}"
-        else:
-            _parse_into_plan(plan, spec, entry, content, run_id, outcome, staging_dir)
-        outcome.seconds = time.perf_counter() - started
-        plan.seconds_read += outcome.seconds
-        print_progress(outcome)
-    return plan
-
-
-def _parse_into_plan(
-    plan: Plan,
-    spec: SourceFile,
-    entry: reg.RegistryEntry,
-    content: FileContent,
-    run_id: str,
-    outcome: FileOutcome,
-    staging_dir: Path,
-) -> None:
-    now = _now()
-    entry.source_file = content.source_file
-    entry.last_seen_hash = content.content_hash
-    entry.size_bytes = content.size_bytes
-    entry.last_attempt_at = now
-    try:
-        parsed = read_table(content, spec, run_id, staging_dir)
-    except BadFileError as exc:
-        entry.status, entry.error, entry.error_line = "failed", exc.reason, exc.line
-        outcome.status, outcome.error = "failed", str(exc)
-    else:
-        plan.parsed[spec.table] = parsed
-        plan.rejects[spec.file_name] = rejects.rows_for(
-            spec.file_name, spec.table, content.source_file, content.content_hash, run_id, parsed.rejected
-        )
-        entry.status, entry.error, entry.error_line = "loaded", None, None
-        entry.loaded_hash, entry.loaded_rows, entry.load_id = content.content_hash, parsed.rows, run_id
-        entry.data_lines, entry.rejected_lines = parsed.data_lines, len(parsed.rejected)
-        entry.first_loaded_at = entry.first_loaded_at or now
-        entry.last_loaded_at = now
-        entry.header = json.dumps(parsed.header, ensure_ascii=False)
-        entry.header_columns = json.dumps(header_columns(spec, parsed.header), ensure_ascii=False)
-        outcome.status, outcome.rows, outcome.rejected = "loaded", parsed.rows, len(parsed.rejected)
-    plan.registry[spec.file_name] = entry
-    plan.registry_changed = True
 
 
 def build_fingerprint(plan: Plan, target: Target, edits: str = "") -> str:
@@ -175,9 +88,12 @@ def run(
 
 def _run_locked(data_dir: Path, target: Target, full_refresh: bool, build_models: bool, run_id: str | None) -> int:
     # Parsed files wait here as Parquet between reading and loading; removed once loaded, before dbt.
+    # Reading and loading run in a child process (ingest/phase_worker.py), stopped before dbt starts: this
+    # process then holds little more than its DuckDB connections while dbt runs.
     staging = tempfile.TemporaryDirectory(prefix="elt-staging-", dir=temp_dir())
     try:
-        return _run_staged(data_dir, target, full_refresh, build_models, run_id, staging)
+        with phase_worker() as worker:
+            return _run_staged(data_dir, target, full_refresh, build_models, run_id, staging, worker)
     finally:
         staging.cleanup()
 
@@ -189,6 +105,7 @@ def _run_staged(
     build_models: bool,
     run_id: str | None,
     staging: tempfile.TemporaryDirectory,
+    worker: PhaseWorker,
 ) -> int:
     started_at, started = _now(), time.perf_counter()
     run_id = run_id or new_run_id()
@@ -201,11 +118,13 @@ def _run_staged(
     conn_ctx = connect(target, read_only=target.uses_duckdb_file) if live_exists else None
     if conn_ctx is not None:
         with conn_ctx as conn:
-            plan = plan_files(conn, found, run_id, full_refresh, Path(staging.name))
+            plan = plan_files(conn, found, full_refresh)
             previous_fingerprint = last_success_fingerprint(conn)
     else:
-        plan = plan_files(None, found, run_id, full_refresh, Path(staging.name))
+        plan = plan_files(None, found, full_refresh)
         previous_fingerprint = None
+    if plan.pending:
+        plan.merge(worker.run(parse_pending, plan.pending, run_id, Path(staging.name)))
     crash_point("after_read")
     try:
         edits, edits_error = read_edits(app_database_url(target)), None
@@ -251,22 +170,14 @@ def _run_staged(
                 if edits is None:
                     raise RuntimeError(edits_error)
                 if plan.registry_changed:
-                    from ingest.pipeline import load_raw
-
                     print(f"Loading {len(plan.parsed)} changed file(s) into raw ...", flush=True)
-                    t0 = time.perf_counter()
-                    entries = [plan.registry[name] for name in sorted(plan.registry)]
-                    rejected = rejects.to_arrow(plan.rejects)
-                    load_raw(work, plan.parsed, reg.to_arrow(entries), rejected)
-                    staging.cleanup()
-                    release_memory()
-                    record.seconds_load = time.perf_counter() - t0
-                with connect(work) as conn:
-                    if plan.registry_changed and not rejected.num_rows:
-                        empty_rejected_lines(conn, work)
-                    for table in ensure_raw_tables(conn, work):
-                        print(f"  raw.{table}: no file loaded yet, created empty", flush=True)
-                    write_edits(conn, work, edits)
+                t0 = time.perf_counter()
+                changes = RawChanges.of(plan) if plan.registry_changed else None
+                for table in worker.run(fill_raw, work, changes, edits):
+                    print(f"  raw.{table}: no file loaded yet, created empty", flush=True)
+                worker.close()
+                staging.cleanup()
+                record.seconds_load = time.perf_counter() - t0
                 crash_point("after_load")
                 if edits.num_rows:
                     print(f"Applying {edits.num_rows} API edit event(s) from raw.api_edits", flush=True)

@@ -15,12 +15,19 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pyarrow as pa
 
+from ingest import registry as reg
+from ingest import rejects
 from ingest.catalog import catalog
 from ingest.date_cells import DATE_CELLS_COLUMN, uses_date_cells, with_date_cells
+from ingest.edits import write_edits
+from ingest.failpoints import crash_point
 from ingest.memory import release_memory
+from ingest.plan import Plan
+from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables
 from ingest.reader import ParsedFile
 from ingest.registry import REGISTRY_TABLE
 from ingest.rejects import REJECTS_TABLE
@@ -105,6 +112,37 @@ def load_raw(target: Target, parsed: dict[str, ParsedFile], registry: pa.Table, 
                     f"alter table {target.raw_schema}.{name} alter column {DATE_CELLS_COLUMN} "  # catalog tables
                     f"type jsonb using {DATE_CELLS_COLUMN}::jsonb"
                 )
+
+
+@dataclass
+class RawChanges:
+    """What a run loads into raw: the changed files, the whole registry and every rejected line."""
+
+    parsed: dict[str, ParsedFile]
+    entries: list[reg.RegistryEntry]
+    rejected: dict[str, list[dict]]  # file name -> its rejected lines
+
+    @classmethod
+    def of(cls, plan: Plan) -> RawChanges:
+        return cls(plan.parsed, [plan.registry[name] for name in sorted(plan.registry)], plan.rejects)
+
+
+def fill_raw(target: Target, changes: RawChanges | None, edits: pa.Table) -> list[str]:
+    """The run's raw schema, ready for dbt: the changes loaded (if any), every table dbt reads present (returns
+    the names created empty) and the API's edits written. Runs in the phase worker (ingest/phase_worker.py),
+    which is where dlt (and, through DuckDB's Arrow scans, pandas) is imported."""
+    rejected_rows = None
+    if changes is not None:
+        crash_point("during_load", process=os.getppid())  # the ELT process, this worker's parent
+        rejected = rejects.to_arrow(changes.rejected)
+        load_raw(target, changes.parsed, reg.to_arrow(changes.entries), rejected)
+        rejected_rows = rejected.num_rows
+    with connect(target) as conn:
+        if rejected_rows == 0:  # not loaded (ADBC cannot ingest an empty table): emptied here
+            empty_rejected_lines(conn, target)
+        created = ensure_raw_tables(conn, target)
+        write_edits(conn, target, edits)
+    return created
 
 
 def load_workers(target: Target) -> int:

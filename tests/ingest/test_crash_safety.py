@@ -28,7 +28,8 @@ from tests.support import postgres
 from tests.support.warehouse import scalar
 
 RUN_SPECIFIC = {"load_id", "last_loaded_at"}
-POSTGRES_POINTS = ("after_load", "before_swap")  # where Postgres differs: raw_build loaded, run logged at the swap
+# Where Postgres differs: raw_build loaded, run logged at the swap.
+POSTGRES_POINTS = ("during_load", "after_load", "before_swap")
 
 
 def changed_sample(folder: Path) -> Path:
@@ -99,7 +100,7 @@ def duckdb_states(tmp_path_factory: pytest.TempPathFactory, changed: Path, sampl
 
 # Crashes before the swap leave the live marts as they were, so they are chained: each is checked, then one
 # normal run must give the marts of a clean run. A crash after the swap is followed by its own normal run.
-CHAINED = ("after_read", "after_load", "during_dbt", "before_swap")
+CHAINED = ("after_read", "during_load", "after_load", "during_dbt", "before_swap")
 
 
 @pytest.mark.parametrize("points", [CHAINED, ("after_swap",)], ids=["before_the_swap", "after_the_swap"])
@@ -126,7 +127,8 @@ def postgres_states(postgres_server: PostgresSettings, changed: Path, sample_pos
 
 
 def test_postgres_recovers_from_kill_9(postgres_states, postgres_server, changed: Path) -> None:
-    """Killed after loading raw (raw_build) and after building everything, each before the swap."""
+    """Killed while loading raw (raw_build), after loading it and after building everything, each before the
+    swap."""
     before, expected = postgres_states
     database = postgres.clone_database(postgres_server, before.database)
     target = Target(name="postgres", postgres=database)
