@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.atomic import clear_build_schemas, staged, writable
@@ -35,7 +34,7 @@ from ingest.failpoints import crash_point
 from ingest.lake import publish_marts
 from ingest.phase_worker import PhaseWorker, phase_worker
 from ingest.pipeline import RawChanges, fill_raw
-from ingest.plan import Plan, parse_pending, plan_files
+from ingest.plan import Plan, parse_pending, plan_files, utc_now
 from ingest.report import print_summary, print_unresolved
 from ingest.run_lock import RunLockedError, run_lock
 from ingest.runs import RunRecord, last_success_fingerprint, record_run
@@ -45,12 +44,8 @@ from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect, temp_dir
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_run_id() -> str:
-    return _now().strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    return utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def build_fingerprint(plan: Plan, target: Target, edits: str = "") -> str:
@@ -107,7 +102,7 @@ def _run_staged(
     staging: tempfile.TemporaryDirectory,
     worker: PhaseWorker,
 ) -> int:
-    started_at, started = _now(), time.perf_counter()
+    started_at, started = utc_now(), time.perf_counter()
     run_id = run_id or new_run_id()
     print(f"ELT run {run_id}: {data_dir} -> {target.describe()}", flush=True)
     found = discover(data_dir)
@@ -236,7 +231,7 @@ def _finish(
     work: Target, record: RunRecord, started: float
 ) -> tuple[dict[str, int] | None, list[tuple[str, str, int]]]:
     """Count quarantined rows and log the run, in the warehouse about to become (or staying) live."""
-    record.finished_at = _now()
+    record.finished_at = utc_now()
     record.seconds_total = time.perf_counter() - started
     with connect(work) as conn:
         quarantined = _read_quarantine_counts(conn, work.schema_suffix)

@@ -1,8 +1,9 @@
-"""Hand the memory of the read and load phases back to the operating system before dbt starts.
+"""Hand the memory a file's read and load took back to the operating system before the next file.
 
-dbt runs in its own process with its own DuckDB budget; what the ELT process still holds then only adds to
-the run's peak. Python objects are collected, Arrow's pool releases its cached blocks, and glibc's malloc
-returns its free pages (malloc_trim; absent outside glibc, where this step is skipped).
+The load runs in the phase worker (ingest/phase_worker.py), one file after another; between two large files
+this keeps the worker's peak near one file's, not the sum. Python objects are collected, Arrow's pool
+releases its cached blocks, and glibc's malloc returns its free pages (malloc_trim; absent outside glibc,
+where this step is skipped).
 """
 
 from __future__ import annotations

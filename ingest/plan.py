@@ -26,9 +26,8 @@ from ingest.warehouse import Connection
 
 @dataclass
 class PendingFile:
-    """A changed file, hashed, waiting to be parsed."""
+    """A changed file, hashed, waiting to be parsed (its registry entry names it)."""
 
-    file_name: str
     content: FileContent
     entry: reg.RegistryEntry
     outcome: FileOutcome
@@ -57,7 +56,7 @@ class Plan:
         self.pending = []
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -90,7 +89,7 @@ def plan_files(conn: Connection | None, found: Discovery, full_refresh: bool) ->
         elif not full_refresh and entry.status == "failed" and entry.last_seen_hash == content.content_hash:
             outcome.status, outcome.error = "failed", f"(unchanged since last attempt) {entry.error}"
         else:
-            plan.pending.append(PendingFile(spec.file_name, content, entry, outcome))
+            plan.pending.append(PendingFile(content, entry, outcome))
             continue
         print_progress(outcome)
     return plan
@@ -103,11 +102,12 @@ def parse_pending(pending: list[PendingFile], run_id: str, staging_dir: Path) ->
     plan = Plan()
     for file in pending:
         started = time.perf_counter()
-        _parse_into_plan(plan, specs[file.file_name], file.entry, file.content, run_id, file.outcome, staging_dir)
+        spec = specs[file.entry.file_name]
+        _parse_into_plan(plan, spec, file.entry, file.content, run_id, file.outcome, staging_dir)
         seconds = time.perf_counter() - started
         file.outcome.seconds += seconds
         plan.seconds_read += seconds
-        plan.outcomes[file.file_name] = file.outcome
+        plan.outcomes[spec.file_name] = file.outcome
         print_progress(file.outcome)
     return plan
 
@@ -121,7 +121,7 @@ def _parse_into_plan(
     outcome: FileOutcome,
     staging_dir: Path,
 ) -> None:
-    now = _now()
+    now = utc_now()
     entry.source_file = content.source_file
     entry.last_seen_hash = content.content_hash
     entry.size_bytes = content.size_bytes
