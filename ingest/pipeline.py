@@ -26,6 +26,7 @@ from ingest.date_cells import DATE_CELLS_COLUMN, uses_date_cells, with_date_cell
 from ingest.edits import write_edits
 from ingest.failpoints import crash_point
 from ingest.memory import release_memory
+from ingest.phase_worker import elt_process
 from ingest.plan import Plan
 from ingest.raw_tables import empty_rejected_lines, ensure_raw_tables
 from ingest.reader import ParsedFile
@@ -133,7 +134,7 @@ def fill_raw(target: Target, changes: RawChanges | None, edits: pa.Table) -> lis
     which is where dlt (and, through DuckDB's Arrow scans, pandas) is imported."""
     rejected_rows = None
     if changes is not None:
-        crash_point("during_load", process=os.getppid())  # the ELT process, this worker's parent
+        crash_point("during_load", process=elt_process())  # the ELT process this worker works for
         rejected = rejects.to_arrow(changes.rejected)
         load_raw(target, changes.parsed, reg.to_arrow(changes.entries), rejected)
         rejected_rows = rejected.num_rows

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.elt import run
+from ingest.phase_worker import keep_server_between_runs
 from ingest.warehouse import PROJECT_ROOT, PostgresSettings, Target
 from tests.support import postgres, sample_builds
 from tests.support.sample_builds import SAMPLE_DIR
@@ -34,6 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
             os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
             owned.append(variable)
     config.stash[_OWNED_FOLDERS] = owned
+    # This process runs the ELT many times: its read-and-load workers fork from one fork server that keeps
+    # pyarrow, DuckDB and dlt imported (ingest/phase_worker.py). ELT runs in subprocesses stop it before dbt.
+    keep_server_between_runs()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -1,5 +1,6 @@
 """The phase worker (ingest/phase_worker.py): reading and loading run in one child process, which dies with
-the ELT process, and the ELT process itself never imports dlt or pandas."""
+the ELT process, sees the ELT process's environment as it is when the run starts, and is gone (with its fork
+server, unless kept) before dbt starts; the ELT process itself never imports dlt or pandas."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.parent_death import running
 from ingest.phase_worker import phase_worker
 from ingest.warehouse import PROJECT_ROOT
 from tests.conftest import SAMPLE_DIR
@@ -23,18 +25,48 @@ def test_phases_run_in_one_child_process() -> None:
     assert first == second != os.getpid()
 
 
+def test_a_worker_sees_the_environment_as_the_run_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork server (kept between runs in the test process) started with an older environment: a
+    worker still reads the variables set since, and not those removed."""
+    with phase_worker() as worker:
+        worker.run(os.getpid)  # the server is running
+    monkeypatch.setenv("ELT_PHASE_WORKER_PROBE", "set after the server started")
+    monkeypatch.delenv("ELT_CRASH_AT", raising=False)
+    with phase_worker() as worker:
+        probe, crash_at = worker.run(os.getenv, "ELT_PHASE_WORKER_PROBE"), worker.run(os.getenv, "ELT_CRASH_AT")
+    assert (probe, crash_at) == ("set after the server started", None)
+
+
+def test_a_one_run_process_holds_no_worker_or_fork_server_while_dbt_runs() -> None:
+    """By default the fork server stops with the worker (before dbt), so the ELT's process tree holds only
+    the ELT process while dbt runs."""
+    script = (
+        "import os, multiprocessing.forkserver\n"
+        "from ingest.phase_worker import phase_worker\n"
+        "with phase_worker() as worker:\n"
+        "    pid = worker.run(os.getpid)\n"
+        "    server = multiprocessing.forkserver._forkserver._forkserver_pid\n"
+        "    print(pid, server, flush=True)\n"
+        "children = open(f'/proc/{os.getpid()}/task/{os.getpid()}/children').read().split()\n"
+        "commands = [open(f'/proc/{child}/cmdline').read().replace(chr(0), ' ') for child in children]\n"
+        "print('after', multiprocessing.forkserver._forkserver._forkserver_pid, commands)\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
+    first, after = process.stdout.splitlines()[-2:]
+    worker, server = (int(pid) for pid in first.split())
+    assert server not in (None, os.getpid()) and worker != server
+    assert not running(worker) and not running(server)
+    # Only multiprocessing's resource tracker (a few MB) may be left beside it.
+    assert after.startswith("after None"), process.stdout + process.stderr
+    assert after.count("multiprocessing") == after.count("resource_tracker"), after
+
+
 def test_a_worker_that_dies_fails_the_phase() -> None:
     """Killed or out of memory: the phase raises, the run fails like any other."""
     with phase_worker() as worker, pytest.raises(BrokenProcessPool):
         worker.run(os._exit, 9)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in {"Z", "X"}  # exited; a zombie waits for whoever adopted it to reap it
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
@@ -54,9 +86,9 @@ def test_the_worker_dies_with_the_elt_process() -> None:
     )
     worker = int(process.stdout.split()[0])
     deadline = time.monotonic() + 10
-    while not _gone(worker) and time.monotonic() < deadline:
+    while running(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _gone(worker), f"the worker {worker} outlived the ELT process"
+    assert not running(worker), f"the worker {worker} outlived the ELT process"
 
 
 def test_the_elt_process_never_imports_dlt_or_pandas(tmp_path: Path) -> None:
