@@ -37,6 +37,14 @@ def test_a_worker_sees_the_environment_as_the_run_starts(monkeypatch: pytest.Mon
     assert (probe, crash_at) == ("set after the server started", None)
 
 
+def _python(script: str, timeout: float = 60) -> str:
+    """The standard output of `script` run in a new interpreter (a one-run process) at the project root."""
+    process = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    return process.stdout + process.stderr
+
+
 def test_a_one_run_process_holds_no_worker_or_fork_server_while_dbt_runs() -> None:
     """By default the fork server stops with the worker (before dbt), so the ELT's process tree holds only
     the ELT process while dbt runs."""
@@ -51,15 +59,13 @@ def test_a_one_run_process_holds_no_worker_or_fork_server_while_dbt_runs() -> No
         "commands = [open(f'/proc/{child}/cmdline').read().replace(chr(0), ' ') for child in children]\n"
         "print('after', multiprocessing.forkserver._forkserver._forkserver_pid, commands)\n"
     )
-    process = subprocess.run(
-        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
-    )
-    first, after = process.stdout.splitlines()[-2:]
+    output = _python(script)
+    first, after = output.splitlines()[-2:]
     worker, server = (int(pid) for pid in first.split())
     assert server not in (None, os.getpid()) and worker != server
     assert not running(worker) and not running(server)
     # Only multiprocessing's resource tracker (a few MB) may be left beside it.
-    assert after.startswith("after None"), process.stdout + process.stderr
+    assert after.startswith("after None"), output
     assert after.count("multiprocessing") == after.count("resource_tracker"), after
 
 
@@ -70,25 +76,25 @@ def test_a_worker_that_dies_fails_the_phase() -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
-def test_the_worker_dies_with_the_elt_process() -> None:
+@pytest.mark.parametrize("keep_server", [False, True], ids=["one-run", "server-kept"])
+def test_the_worker_and_its_fork_server_die_with_the_elt_process(keep_server: bool) -> None:
     """An orphan still loading would write into the build warehouse beside the next run."""
     script = (
-        "import os, signal, time\n"
-        "from ingest.phase_worker import PhaseWorker\n"
+        "import os, signal, time, multiprocessing.forkserver\n"
+        "from ingest.phase_worker import PhaseWorker, keep_server_between_runs\n"
+        f"keep_server_between_runs({keep_server})\n"
         "worker = PhaseWorker()\n"
-        "print(worker.run(os.getpid), flush=True)\n"
+        "print(worker.run(os.getpid), multiprocessing.forkserver._forkserver._forkserver_pid, flush=True)\n"
         "worker._pool.submit(time.sleep, 120)\n"
         "time.sleep(0.5)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    process = subprocess.run(
-        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
-    )
-    worker = int(process.stdout.split()[0])
+    worker, server = (int(pid) for pid in _python(script).split()[:2])
     deadline = time.monotonic() + 10
-    while running(worker) and time.monotonic() < deadline:
+    while (running(worker) or running(server)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not running(worker), f"the worker {worker} outlived the ELT process"
+    assert not running(server), f"the fork server {server} outlived the ELT process"
 
 
 def test_the_elt_process_never_imports_dlt_or_pandas(tmp_path: Path) -> None:
@@ -102,8 +108,6 @@ def test_the_elt_process_never_imports_dlt_or_pandas(tmp_path: Path) -> None:
         "build_models=False)\n"
         "print('exit', code, 'dlt', 'dlt' in sys.modules, 'pandas', 'pandas' in sys.modules)\n"
     )
-    process = subprocess.run(
-        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert process.stdout.splitlines()[-1] == "exit 0 dlt False pandas False", process.stdout + process.stderr
-    assert "loaded" in process.stdout
+    output = _python(script, timeout=300)
+    assert "exit 0 dlt False pandas False" in output.splitlines(), output
+    assert "loaded" in output
