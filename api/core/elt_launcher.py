@@ -21,6 +21,7 @@ from typing import Any
 
 from api.core.config import PROJECT_ROOT, Settings
 from api.core.errors import APIError
+from ingest.parent_death import running
 
 LOG_TAIL_LINES = 40
 
@@ -37,11 +38,8 @@ class EltLauncher:
     @staticmethod
     def process_alive(started: dict[str, Any]) -> bool:
         """Whether the run's process still runs (runs started on this host; reaped when they end)."""
-        status = Path(f"/proc/{started.get('pid')}/status")
-        try:
-            return "zombie" not in status.read_text()
-        except OSError:
-            return False
+        pid = started.get("pid")
+        return isinstance(pid, int) and running(pid)
 
     def start(self, requested_by: str) -> dict[str, Any]:
         self.state_dir.mkdir(parents=True, exist_ok=True)
