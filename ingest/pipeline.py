@@ -34,15 +34,18 @@ from ingest.registry import REGISTRY_TABLE
 from ingest.rejects import REJECTS_TABLE
 from ingest.warehouse import Target, connect, temp_dir
 
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 BATCH_ROWS = 65_536  # rows handed to dlt at a time: a few MB of text columns
 DLT_LOAD_WORKERS = 20  # dlt's default: a server (Postgres) takes the loads in parallel
 FILE_MAX_ROWS = 1_000_000  # rows per loader file dlt writes: bounds what a load job reads at once
-os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", str(FILE_MAX_ROWS))
-# One file's batches after another (dlt's default, round_robin, takes a batch of each resource in turn, so
-# every file's reader is open at once: three 100x wide files of 18,804 columns held 1.86 GB together in the
-# extract, 1.12 GB one after another).
-os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
+# dlt reads its configuration from the environment; a variable the user sets wins over these.
+DLT_DEFAULTS = {
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+    "DATA_WRITER__FILE_MAX_ITEMS": str(FILE_MAX_ROWS),
+    # One file's batches after another (dlt's default, round_robin, takes a batch of each resource in turn, so
+    # every file's reader is open at once: three 100x wide files of 18,804 columns held 1.86 GB together in the
+    # extract, 1.12 GB one after another).
+    "EXTRACT__NEXT_ITEM_MODE": "fifo",
+}
 
 
 def _batches(parsed: ParsedFile) -> Iterator[pa.RecordBatch]:
@@ -91,6 +94,9 @@ def raw_resources(
 
 def load_raw(target: Target, parsed: dict[str, ParsedFile], registry: pa.Table, rejected: pa.Table) -> None:
     """Load the changed files and the registry into the raw schema; raise if any job failed."""
+    # Set here, in the process that loads (the phase worker takes the ELT's environment as its run starts).
+    for name, value in DLT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     import dlt
 
     # A throwaway working folder: a crashed earlier run leaves no pending package to replay.
