@@ -8,7 +8,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 export ELT_TARGET ?= duckdb
+# The DuckDB target's warehouse. On Spark, unset unless given: the marts are then published into the lake's
+# serving file (<LAKE_PATH>/warehouse.duckdb), never over the DuckDB target's warehouse.
+ifneq ($(ELT_TARGET),spark)
 export DUCKDB_PATH ?= $(CURDIR)/warehouse.duckdb
+endif
 export ELT_DATA_DIR ?= $(CURDIR)/data/sample
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
