@@ -45,6 +45,7 @@ from pathlib import Path
 
 from bench.report import write_section
 from bench.scale_data import append_day, read_manifest, scale, source_signature
+from ingest.atomic import previous_version
 from ingest.catalog import DateFormat, SourceFile, catalog, raw_column
 from ingest.discovery import discover
 from ingest.warehouse import PROJECT_ROOT, PostgresSettings
@@ -338,10 +339,11 @@ def measure(
     folder.mkdir(parents=True)
     log = folder / "elt.log"
     databases: list[str] = []
+    warehouse: Path | PostgresSettings | None = None
     try:
         if engine in ("duckdb", "spark"):
             floor_target: Path | PostgresSettings = folder / "floor.duckdb"
-            warehouse: Path | PostgresSettings = folder / ("lake" if engine == "spark" else "warehouse.duckdb")
+            warehouse = folder / ("lake" if engine == "spark" else "warehouse.duckdb")
         else:
             from tests.support import postgres
 
@@ -389,11 +391,19 @@ def measure(
                 with contextlib.suppress(Exception):
                     postgres.drop_database(server, database)
         if not args.keep_warehouses:
-            shutil.rmtree(folder / "dbt-target", ignore_errors=True)
-            for path in folder.glob("*.duckdb*"):
-                path.unlink()
-            shutil.rmtree(folder / "lake", ignore_errors=True)
+            remove_warehouses(folder, warehouse)
     return row
+
+
+def remove_warehouses(folder: Path, warehouse: Path | PostgresSettings | None) -> None:
+    """Delete what a measurement built in `folder` (the logs and dbt's timings stay): dbt's target folder,
+    the DuckDB files, the version the last swap kept (next run's build: 4 GB at 100x) and Spark's lake."""
+    shutil.rmtree(folder / "dbt-target", ignore_errors=True)
+    for path in folder.glob("*.duckdb*"):
+        path.unlink()
+    if isinstance(warehouse, Path):
+        shutil.rmtree(previous_version(warehouse).parent, ignore_errors=True)
+    shutil.rmtree(folder / "lake", ignore_errors=True)
 
 
 # -- report -------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bench import report
-from bench.bench_curve import Measured, Row, chart, run_measured, verdicts
+from bench.bench_curve import Measured, Row, chart, remove_warehouses, run_measured, verdicts
+from ingest.atomic import previous_version
 
 
 def test_a_run_is_timed_and_its_tree_sampled(tmp_path: Path) -> None:
@@ -51,3 +52,16 @@ def test_report_and_chart() -> None:
     assert "- DuckDB 1x, no-op <= 3% of full: 2.0% -> met" in lines
     assert "- DuckDB 10x, full <= 3x floor: not measured (failed or not run)" in lines
     xml.dom.minidom.parseString(chart(rows))  # noqa: S318 - parses the SVG this test just wrote
+
+
+def test_a_measurements_warehouses_are_removed_its_logs_kept(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    kept = previous_version(warehouse)  # what the last swap kept for the next run
+    kept.parent.mkdir()
+    for path in (warehouse, Path(f"{warehouse}.wal"), kept, tmp_path / "dbt-target" / "manifest.json"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("x")
+    (tmp_path / "elt.log").write_text("log")
+    (tmp_path / "run_results-full.json").write_text("{}")
+    remove_warehouses(tmp_path, warehouse)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["elt.log", "run_results-full.json"]
