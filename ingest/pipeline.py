@@ -35,9 +35,9 @@ from ingest.rejects import REJECTS_TABLE
 from ingest.warehouse import Target, connect, temp_dir
 
 BATCH_ROWS = 65_536  # rows handed to dlt at a time: a few MB of text columns
-# Load jobs at once on Postgres. Each job holds its loader file (up to FILE_MAX_ROWS rows) while it copies it in:
-# at 100x (22.6 M rows) dlt's default of 20 took the loader to 6.6 GB; 2 jobs 1.4 GB (1 job: 1.2 GB), in the
-# same time (96-98 s; 1 job: 102 s).
+# Load jobs at once on Postgres (and into Spark's lake). Each job holds its loader file (up to FILE_MAX_ROWS
+# rows) while it copies it in: on Postgres at 100x (22.6 M rows), dlt's default of 20 took the loader to 6.6 GB,
+# 2 jobs to 1.4 GB (1 job: 1.2 GB), in the same time (96-98 s; 1 job: 102 s).
 DLT_LOAD_WORKERS = 2
 FILE_MAX_ROWS = 1_000_000  # rows per loader file dlt writes: bounds what a load job reads at once
 # dlt reads its configuration from the environment; a variable the user sets wins over these.
@@ -158,6 +158,6 @@ def fill_raw(target: Target, changes: RawChanges | None, edits: pa.Table) -> lis
 def load_workers(target: Target) -> int:
     """Load jobs run at once. One DuckDB file takes one writer at a time anyway, and each job's insert holds
     its own buffers: in parallel (dlt's default, 20) the loader's memory grows with the number of files
-    (1.6 GB for two files of 4.9 and 3.5 M rows, 0.7 GB one at a time, with the same budget). Postgres takes
-    a few at once (DLT_LOAD_WORKERS)."""
+    (1.6 GB for two files of 4.9 and 3.5 M rows, 0.7 GB one at a time, with the same budget). Postgres (and
+    Spark's lake, written as files) take a few at once (DLT_LOAD_WORKERS)."""
     return 1 if target.name == "duckdb" else DLT_LOAD_WORKERS
