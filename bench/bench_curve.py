@@ -32,6 +32,7 @@ import contextlib
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -95,6 +96,26 @@ def tree_rss(root: int) -> int:
     return total
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_TIME = re.compile(r"^\d\d:\d\d:\d\d\s+")
+
+
+def failure_cause(log: Path, offset: int = 0) -> str:
+    """Why a run failed, from what it wrote to `log` after `offset`: the message under dbt's last
+    "... Error in model/test ..." (e.g. the database's own words), else the ELT's "ELT run failed" line,
+    else the last line."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode(errors="replace")
+    lines = [_DBT_TIME.sub("", _ANSI.sub("", line)).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    for position in range(len(lines) - 1, -1, -1):
+        if " Error in " in lines[position] and position + 1 < len(lines):
+            return lines[position + 1]
+    failed = [line for line in lines if line.startswith("ELT run failed")]
+    return (failed or lines or [""])[-1]
+
+
 @dataclass
 class Measured:
     seconds: float | None = None
@@ -106,6 +127,7 @@ class Measured:
 def run_measured(command: list[str], env: dict[str, str], log: Path, timeout: float, max_rss: int) -> Measured:
     """Run `command` in its own process group, sampling its tree's RSS; kill it on timeout or over `max_rss`."""
     result, stop = Measured(), threading.Event()
+    logged_before = log.stat().st_size if log.exists() else 0  # the log is shared by an engine's runs
     with log.open("ab") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603 - argv built here, no shell
@@ -134,8 +156,7 @@ def run_measured(command: list[str], env: dict[str, str], log: Path, timeout: fl
         sampler.join()
     result.partial = code == 2
     if result.error is None and code not in (0, 2):
-        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-        result.error = f"exit {code} ({tail[0][:120]})"
+        result.error = f"exit {code} ({failure_cause(log, logged_before)[:160]})"
     if result.error is None:
         result.seconds = elapsed
     return result

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench import report
-from bench.bench_curve import Measured, Row, chart, remove_warehouses, run_measured, verdicts
+from bench.bench_curve import Measured, Row, chart, failure_cause, remove_warehouses, run_measured, verdicts
 from ingest.atomic import previous_version
 
 
@@ -24,6 +24,28 @@ def test_a_run_is_timed_and_its_tree_sampled(tmp_path: Path) -> None:
 def test_a_failing_run_is_recorded_not_raised(tmp_path: Path) -> None:
     measured = run_measured([sys.executable, "-c", "raise SystemExit(1)"], {}, tmp_path / "log", 30, 1 << 40)
     assert measured.seconds is None and measured.error is not None and measured.error.startswith("exit 1")
+
+
+def test_a_failed_run_says_why_in_its_own_words(tmp_path: Path) -> None:
+    """The cause a failed ELT run printed (the database's message under dbt's summary), not its last line,
+    and only from this run's part of a log its engine's runs share."""
+    log = tmp_path / "elt.log"
+    log.write_text("\x1b[0m05:00:00    Database Error in model old_run\n  an earlier run's error\n")
+    script = (
+        "print('\\x1b[0m05:23:00    Database Error in model qa_publisher_discrepancies (models/x.sql)');"
+        "print('  could not write to file \"base/pgsql_tmp/1.3\": No space left on device');"
+        "print('ELT run failed: dbt build failed (exit 1)');"
+        "print('seconds: read 3.81, raw load 3.10, dbt 203.90, total 421.20; status failed');"
+        "raise SystemExit(1)"
+    )
+    measured = run_measured([sys.executable, "-c", script], {}, log, 30, 1 << 40)
+    assert measured.error == 'exit 1 (could not write to file "base/pgsql_tmp/1.3": No space left on device)'
+    only_failed = [sys.executable, "-c", "print('ELT run failed: x'); raise SystemExit(1)"]
+    again = run_measured(only_failed, {}, log, 30, 1 << 40)
+    assert again.error == "exit 1 (ELT run failed: x)", "not the earlier run's error"
+    other = tmp_path / "other.log"
+    other.write_text("loading\nELT run failed: no input files\nseconds: total 0.1; status failed\n")
+    assert failure_cause(other) == "ELT run failed: no input files"
 
 
 @pytest.mark.parametrize(("timeout", "max_rss", "reason"), [(0.5, 1 << 40, "timeout"), (30, 1 << 20, "RSS")])
