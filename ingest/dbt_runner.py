@@ -24,14 +24,12 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 _FINGERPRINTED = (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests", SEEDS_DIR)
 
 
-def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None) -> int:
+def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None, warm: WarmDbt | None = None) -> int:
     """`dbt <args>` on the target, with the catalog in force written for dbt first; returns the exit code.
-    `extra_env`: more environment for dbt (e.g. an incremental build's changed tables)."""
+    `extra_env`: more environment for dbt (e.g. an incremental build's changed tables). `warm`: a dbt
+    process already started (and its imports done) to run the command in, when it is still waiting."""
     env = dbt_environment(target, extra_env)
-    command = [
-        sys.executable,
-        "-m",
-        "ingest.dbt_cli",  # dbt itself, keeping its partial parse across warehouse files
+    argv = [
         *args,
         *dbt_vars(),
         "--project-dir",
@@ -43,7 +41,9 @@ def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None)
     ]
     parse_cache = ParseCache.for_run(target, env)
     parse_cache.restore()
-    process = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)  # noqa: S603 - dbt with an argv built here
+    process = warm.take(argv, env) if warm is not None else None
+    if process is None:
+        process = subprocess.Popen([*DBT_COMMAND, *argv], env=env, preexec_fn=die_with_parent)  # noqa: S603 - dbt with an argv built here
     if os.environ.get("ELT_CRASH_AT") == "during_dbt":
         try:
             process.wait(timeout=float(os.environ.get("ELT_CRASH_AFTER_SECONDS") or 5))
@@ -52,6 +52,60 @@ def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None)
     code = process.wait()
     parse_cache.keep()
     return code
+
+
+DBT_COMMAND = (sys.executable, "-m", "ingest.dbt_cli")  # dbt itself, keeping its partial parse across warehouse files
+AWAIT_COMMAND = "--await-command"  # ingest.dbt_cli's own option (it does not import this module: dbt starts light)
+
+
+class WarmDbt:
+    """A dbt process started before its command is known, so that its imports (~1.5 s, most of dbt's
+    start-up) overlap the reading and loading of the files: `python -m ingest.dbt_cli --await-command`,
+    which waits for its command on stdin. `start` launches it, `take` hands it the command (once), and
+    leaving the `with` block ends it if it was not used. A holder never started is simply not used."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> WarmDbt:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if self._process is None:
+            self._process = subprocess.Popen(  # noqa: S603 - our own module
+                [*DBT_COMMAND, AWAIT_COMMAND], stdin=subprocess.PIPE, preexec_fn=die_with_parent
+            )
+
+    def take(self, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+        """The process, now running `dbt <argv>` in `env`; None if none waits (the caller starts dbt anew)."""
+        process, self._process = self._process, None
+        if process is None or process.stdin is None or process.poll() is not None:
+            return None
+        try:
+            process.stdin.write((json.dumps({"argv": argv, "env": env}) + "\n").encode())
+            process.stdin.close()
+        except OSError:  # it died meanwhile
+            process.kill()
+            process.wait()
+            return None
+        return process
+
+    def close(self) -> None:
+        """End the process if it was not used: it exits at the end of its stdin."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            if process.stdin is not None:
+                process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

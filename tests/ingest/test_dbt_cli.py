@@ -11,7 +11,7 @@ import pytest
 from dbt.adapters.duckdb.credentials import DuckDBCredentials
 
 import ingest.dbt_cli  # noqa: F401 - applies the narrower connection check
-from ingest.dbt_runner import ParseCache, dbt_environment, dbt_vars, run_dbt
+from ingest.dbt_runner import ParseCache, WarmDbt, dbt_environment, dbt_vars, run_dbt
 from ingest.warehouse import Target
 
 
@@ -76,3 +76,38 @@ def test_a_foreign_or_damaged_cached_parse_only_costs_a_whole_parse(
     cached.write_bytes(b"not a partial parse")
     assert run_dbt(target, "parse") == 0
     assert cached.read_bytes() != b"not a partial parse", "replaced by the file of a good parse"
+
+
+def test_a_warm_dbt_runs_the_command_in_the_environment_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started before the command is known, it still runs in the environment of when the command came."""
+    monkeypatch.delenv("ELT_LATEST_VALID_DATE", raising=False)
+    target = Target(name="duckdb", duckdb_path=tmp_path / "warehouse.duckdb")
+    with WarmDbt() as warm:
+        warm.start()
+        monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))  # set after it started
+        assert run_dbt(target, "parse", warm=warm) == 0
+        assert warm.take([], {}) is None, "used once"
+    assert (tmp_path / "target" / "partial_parse.msgpack").exists()
+
+
+def test_an_unused_warm_dbt_ends_with_the_block() -> None:
+    with WarmDbt() as warm:
+        warm.start()
+        process = warm._process
+        assert process is not None
+    assert process.poll() == 0
+
+
+def test_a_warm_dbt_that_died_is_replaced_by_a_new_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.delenv("ELT_LATEST_VALID_DATE", raising=False)
+    target = Target(name="duckdb", duckdb_path=tmp_path / "warehouse.duckdb")
+    with WarmDbt() as warm:
+        warm.start()
+        assert warm._process is not None
+        warm._process.kill()
+        warm._process.wait()
+        assert run_dbt(target, "parse", warm=warm) == 0
+    assert (tmp_path / "target" / "partial_parse.msgpack").exists()
