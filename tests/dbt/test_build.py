@@ -126,6 +126,7 @@ def test_postgres_indexes_the_facts_common_filters(sample_postgres: Target) -> N
     )
     definitions = {(table, definition.split(" USING btree ")[1]) for table, definition in found}
     for table, columns in [
+        ("fct_epidemic_daily", "(country_iso3, source_code, date)"),
         ("fct_epidemic_daily", "(country_iso3, date)"),
         ("fct_epidemic_daily", "(location_name, date)"),
         ("fct_vaccinations", "(country_iso3, date)"),

@@ -1,10 +1,16 @@
 {#- DuckDB builds this fact without its contract's constraints: a primary key there is an in-memory ART
     index, and at 100x (17 M rows of md5 text keys) building it needs ~3.9 GB, four times the default
     budget (ELT_MEMORY_LIMIT). Its `contract_constraints` test checks the same (no NULL, no repeated key)
-    on every DuckDB build instead; Postgres enforces the contract (its key is a btree on disk). -#}
+    on every DuckDB build instead; Postgres enforces the contract (its key is a btree on disk).
+    Postgres indexes: a page of one publisher's series for a country (the API's and the dashboards' usual
+    filter) reads its 50 rows from (country_iso3, source_code, date) alone: with (country_iso3, date) only,
+    it also read every other publisher's rows of those days (at 10x 1,246 buffers against 7 per page, and
+    the API's filtered page went from ~720 to ~930 requests per second, BENCHMARKS.md "API at 100x"). -#}
 {{ config(
     contract={'enforced': target.type == 'postgres'},
-    indexes=postgres_indexes([['country_iso3', 'date'], ['location_name', 'date'], ['date']]),
+    indexes=postgres_indexes([
+        ['country_iso3', 'source_code', 'date'], ['country_iso3', 'date'], ['location_name', 'date'], ['date'],
+    ]),
     materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
