@@ -22,6 +22,8 @@ from ingest.warehouse import PROJECT_ROOT, Target
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 _FINGERPRINTED = (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests", SEEDS_DIR)
+DBT_COMMAND = (sys.executable, "-m", "ingest.dbt_cli")  # dbt itself, keeping its partial parse across warehouse files
+AWAIT_COMMAND = "--await-command"  # ingest.dbt_cli's own option (it does not import this module: dbt starts light)
 
 
 def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None, warm: WarmDbt | None = None) -> int:
@@ -52,10 +54,6 @@ def run_dbt(target: Target, *args: str, extra_env: dict[str, str] | None = None,
     code = process.wait()
     parse_cache.keep()
     return code
-
-
-DBT_COMMAND = (sys.executable, "-m", "ingest.dbt_cli")  # dbt itself, keeping its partial parse across warehouse files
-AWAIT_COMMAND = "--await-command"  # ingest.dbt_cli's own option (it does not import this module: dbt starts light)
 
 
 class WarmDbt:

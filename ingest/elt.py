@@ -43,7 +43,7 @@ from ingest.warehouse import PROJECT_ROOT, Connection, Target, connect, temp_dir
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "sample"
 # Up to this much changed input, dbt's process starts (and imports, ~1.5 s) while the files are read and
-# loaded: a large share of a small run. Beyond it, dbt starts after the load, so that its ~100 MB never
+# loaded: a large share of a small run. Beyond it, dbt starts after the load, so that its ~130 MiB never
 # add to the loader's peak (docs/scaling.md: peak memory at 100x).
 WARM_DBT_MAX_BYTES = 64 * 1024 * 1024
 
